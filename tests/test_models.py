@@ -1,0 +1,124 @@
+"""Every registered model, checked against its own card. Parametrized over the registry, so a new
+model is covered the moment it is registered."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import zoo
+from zoo import introspect
+
+KEYS = zoo.list_models()
+SMALL = 30e6  # backward pass only below this size (keeps the suite fast on 2 cores)
+
+
+def _tensors(out):
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, dict):
+        return [t for v in out.values() for t in _tensors(v)]
+    if isinstance(out, (list, tuple)):
+        return [t for v in out for t in _tensors(v)]
+    return []
+
+
+def _first(out) -> torch.Tensor:
+    return _tensors(out)[0]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_card_complete(key):
+    c = zoo.card(key)
+    assert c.key == key
+    assert c.missing_fields() == []
+    assert c.domain in zoo.DOMAINS and c.level in zoo.LEVELS
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_param_count_matches_published(key):
+    """Unique parameters (tied weights once) equal the card's published figure."""
+    model, _ = introspect.build(key)  # big models on meta: counts without memory
+    measured = introspect.param_counts(model).unique
+    fig = zoo.card(key).params
+    assert fig.matches(measured), f"{key}: measured {measured:,} vs published {fig.value:,.0f} ({fig.source})"
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_forward_finite_and_shaped(key):
+    model, x = introspect.build(key)  # meta for big models: shape-checked only
+    with torch.no_grad():
+        out = zoo.call_model(model, x)
+    t = _first(out)
+    assert t.ndim >= 1 and t.shape[0] >= 1
+    expected = zoo.entry(key).card.output
+    assert expected, "card.output describes the output"
+    if t.device.type != "meta":
+        for tensor in _tensors(out):
+            if tensor.is_floating_point():
+                assert torch.isfinite(tensor).all(), f"{key}: non-finite output"
+
+
+@pytest.mark.parametrize("key", [k for k in KEYS if zoo.card(k).params.value < SMALL])
+def test_backward_gives_gradients(key):
+    torch.manual_seed(0)
+    model = zoo.create_model(key).train()
+    out = zoo.call_model(model, zoo.example_input(key))
+    loss = sum(t.float().pow(2).mean() for t in _tensors(out) if t.is_floating_point())
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    with_grad = [g for g in grads if g is not None and torch.isfinite(g).all() and g.abs().sum() > 0]
+    assert len(with_grad) >= 0.8 * len(grads), f"{key}: only {len(with_grad)}/{len(grads)} tensors got gradients"
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_introspection(key):
+    model, x = introspect.build(key)
+    s = introspect.summary(key, depth=2, model=model, inputs=x)
+    assert s.rows and s.text.startswith("=")
+    assert s.params.unique > 0
+    assert s.flops.flops > 0
+    dot = introspect.graph_dot(key, depth=1, model=model, inputs=x)
+    assert dot.startswith(("digraph", "strict digraph")) and "->" in dot
+    src = introspect.source(key)
+    assert src.path.startswith(f"zoo/{zoo.card(key).domain}/") and f"def {key}" in src.text or "register_model" in src.text
+
+
+def test_all_domains_covered():
+    assert {zoo.card(k).domain for k in KEYS} == set(zoo.DOMAINS)
+
+
+def test_overrides_change_config():
+    m = zoo.create_model("lenet5", num_classes=3)
+    assert m(zoo.example_input("lenet5")).shape == (1, 3)
+
+
+def test_unknown_key_suggests_close_keys():
+    with pytest.raises(KeyError, match="lenet5"):
+        zoo.create_model("lenet")
+    with pytest.raises(KeyError):
+        zoo.card("no-such-model-at-all")
+
+
+def test_duplicate_registration_is_an_error():
+    c = zoo.card("lenet5")
+    with pytest.raises(zoo.registry.DuplicateModelError):
+        zoo.register_model(c, example_input=lambda: None)(lambda **kw: None)
+
+
+def test_list_models_filters():
+    assert zoo.list_models(domain="vision") == sorted(zoo.list_models(domain="vision"))
+    assert all(zoo.card(k).domain == "vision" for k in zoo.list_models(domain="vision"))
+    assert "lenet5" in zoo.list_models(query="digit")
+    assert zoo.list_models(query="zzzz-no-match") == []
+    with pytest.raises(ValueError):
+        zoo.list_models(domain="astrology")
+
+
+def test_big_cards_inspected_on_meta():
+    big = [k for k in KEYS if zoo.card(k).big]
+    for k in big:
+        model, _ = introspect.build(k)
+        assert all(p.device.type == "meta" for p in model.parameters()), k

@@ -1,0 +1,28 @@
+"""DeepZoo: deep-learning architectures written from scratch in readable PyTorch.
+
+    import zoo
+    zoo.list_models(domain="vision")
+    m = zoo.create_model("resnet50", num_classes=10)
+    y = m(zoo.example_input("resnet50"))
+"""
+
+from .card import DOMAINS, LEVELS, Figure, Metric, ModelCard, Paper
+from . import registry
+from .registry import call_model, card, create_model, entry, example_input, list_models, register_model, suggest
+
+__all__ = [
+    "DOMAINS",
+    "LEVELS",
+    "Figure",
+    "Metric",
+    "ModelCard",
+    "Paper",
+    "call_model",
+    "card",
+    "create_model",
+    "entry",
+    "example_input",
+    "list_models",
+    "register_model",
+    "suggest",
+]

@@ -1,0 +1,1 @@
+"""audio models: one family per file."""

@@ -1,0 +1,1 @@
+"""generative models: one family per file."""

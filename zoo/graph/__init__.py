@@ -1,0 +1,1 @@
+"""graph models: one family per file."""

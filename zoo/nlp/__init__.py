@@ -1,0 +1,1 @@
+"""nlp models: one family per file."""

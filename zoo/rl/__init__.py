@@ -1,0 +1,1 @@
+"""rl models: one family per file."""

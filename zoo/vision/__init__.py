@@ -1,0 +1,1 @@
+"""vision models: one family per file."""
