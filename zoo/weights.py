@@ -52,22 +52,26 @@ class Weights:
     def path(self) -> Path | None:
         return WEIGHTS_DIR / self.file if self.file else None
 
-    def state_dict(self) -> Mapping[str, torch.Tensor]:
+    def load_into(self, model: torch.nn.Module) -> torch.nn.Module:
+        """Load strictly into `model` (tied tensors, e.g. GPT's embedding/LM head, are handled)."""
         if self.source == "shipped":
-            from safetensors.torch import load_file
+            from safetensors.torch import load_model
 
             if not self.path or not self.path.exists():
                 raise WeightsUnavailable(
                     f"{self.model}/{self.name}: {self.file} is not in assets/weights; "
                     f"re-create it with `python -m zoo.train {self.recipe}`"
                 )
-            return load_file(str(self.path))
+            load_model(model, str(self.path), strict=True, device="cpu")
+            return model
         if self.loader is None:
             raise WeightsUnavailable(f"{self.model}/{self.name}: no loader")
         try:
-            return self.loader()
+            state = self.loader()
         except ImportError as e:
             raise WeightsUnavailable(f"{self.model}/{self.name}: needs a package that is not installed ({e})") from e
+        model.load_state_dict(state, strict=True)
+        return model
 
 
 _WEIGHTS: dict[str, dict[str, Weights]] = {}
@@ -102,18 +106,16 @@ def load(key: str, name: str = "default", **overrides: Any) -> torch.nn.Module:
     """Build `key` with the config its weights were trained with, load them strictly, eval mode."""
     w = get(key, name)
     model = entry(key).factory(**{**w.config, **overrides})
-    model.load_state_dict(w.state_dict(), strict=True)
-    return model.eval()
+    return w.load_into(model).eval()
 
 
 def save_shipped(model: torch.nn.Module, file: str, manifest_entry: Mapping[str, Any]) -> Path:
     """Used by training recipes: write safetensors + its manifest entry."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save_model
 
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
     path = WEIGHTS_DIR / file
-    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(tensors, str(path))
+    save_model(model.cpu(), str(path))  # de-duplicates tied tensors
     manifest = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
     manifest[file] = {**manifest_entry, "bytes": path.stat().st_size}
     MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
