@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ import torch
 from .registry import call_model, entry
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# torchview and torchinfo patch nn.Module.__call__ globally while they trace, and the flop counter
+# is a global dispatch mode: one trace at a time per process, so concurrent app sessions don't mix.
+_TRACE_LOCK = threading.RLock()
 
 
 # --------------------------------------------------------------------------- building
@@ -98,7 +103,7 @@ def flops(model: torch.nn.Module, inputs: Any) -> FlopReport:
     from torch.utils.flop_counter import FlopCounterMode
 
     counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
+    with _TRACE_LOCK, counter, torch.no_grad():
         call_model(model, _to_device(inputs, _device_of(model)))
     per_op = counter.get_flop_counts().get("Global", {})
     by_op = {str(op).removeprefix("aten."): int(n) for op, n in per_op.items()}
@@ -147,16 +152,17 @@ def summary(key: str, depth: int = 3, model: torch.nn.Module | None = None, inpu
     device = _device_of(model)
     inputs = _to_device(inputs, device)
     data = list(inputs) if isinstance(inputs, tuple) else inputs
-    stats = torchinfo.summary(
-        model,
-        input_data=data,
-        depth=depth,
-        device=device,
-        verbose=0,
-        col_names=("output_size", "num_params", "mult_adds"),
-        row_settings=("var_names",),
-        mode="eval",
-    )
+    with _TRACE_LOCK:
+        stats = torchinfo.summary(
+            model,
+            input_data=data,
+            depth=depth,
+            device=device,
+            verbose=0,
+            col_names=("output_size", "num_params", "mult_adds"),
+            row_settings=("var_names",),
+            mode="eval",
+        )
     rows = []
     for layer in stats.summary_list:
         if layer.depth > depth or layer.depth == 0:
@@ -218,7 +224,7 @@ def graph_dot(
         inputs = entry(key).example_input()
     device = _device_of(model)
     data = list(inputs) if isinstance(inputs, tuple) else inputs
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _TRACE_LOCK, contextlib.redirect_stdout(io.StringIO()):
         g = torchview.draw_graph(
             model,
             input_data=_to_device(data, device),

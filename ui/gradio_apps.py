@@ -1,0 +1,42 @@
+"""Gradio widgets, mounted by the server at /gradio/<name>/ on the same port as Streamlit.
+
+`blocks()` returns {name: gr.Blocks}. The model explorer is always there; each demo registered
+with `gradio=True` gets its widget from `ui.gradio_demos` (built only when the server starts).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import zoo
+from zoo.cli import render_card
+
+
+def explorer() -> gr.Blocks:
+    """A small registry browser: pick a model, read its card and layer summary."""
+    from zoo import introspect
+
+    def show(key: str) -> tuple[str, str]:
+        if key not in zoo.list_models():
+            return f"Unknown model {key!r}.", ""
+        s = introspect.summary(key, depth=2)
+        return f"```\n{render_card(key)}\n```", s.text
+
+    with gr.Blocks(title="DeepZoo model explorer") as demo:
+        gr.Markdown("### DeepZoo model explorer")
+        key = gr.Dropdown(zoo.list_models(), value="lenet5", label="Model")
+        card = gr.Markdown()
+        table = gr.Code(label="Layer summary (torchinfo)", language=None)
+        key.change(show, key, [card, table], api_name="show")
+        demo.load(show, key, [card, table])
+    return demo
+
+
+def blocks() -> dict[str, gr.Blocks]:
+    apps = {"explorer": explorer()}
+    try:
+        from . import gradio_demos
+    except ImportError:  # demos not built yet
+        return apps
+    apps.update(gradio_demos.blocks())
+    return apps

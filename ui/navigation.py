@@ -1,0 +1,22 @@
+"""The app's page tree (st.navigation). Pages are files in pages/; titles come from the locale."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .common import language_picker
+from .i18n import Translator
+
+
+def run() -> None:
+    st.set_page_config(page_title="DeepZoo", page_icon="🦁", layout="wide")
+    t = Translator(language_picker())
+    pages = {
+        t("app.section_explore"): [
+            st.Page("pages/gallery.py", title=t("nav.gallery"), icon="🗂️", url_path="gallery", default=True),
+            st.Page("pages/model.py", title=t("nav.model"), icon="🔬", url_path="model"),
+            st.Page("pages/demos.py", title=t("nav.demos"), icon="▶️", url_path="demos"),
+        ],
+        "DeepZoo": [st.Page("pages/about.py", title=t("nav.about"), icon="ℹ️", url_path="about")],
+    }
+    st.navigation(pages).run()

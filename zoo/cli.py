@@ -1,0 +1,96 @@
+"""`python -m zoo` — the registry from the terminal.
+
+    python -m zoo list [--domain D] [--query WORDS]
+    python -m zoo show KEY [--depth N]        card + layer summary
+    python -m zoo graph KEY [--depth N]       Graphviz DOT on stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+from . import DOMAINS, card, list_models
+from .catalog import human_count
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    keys = list_models(domain=args.domain, query=args.query)
+    width = max((len(k) for k in keys), default=0)
+    for domain in DOMAINS:
+        in_domain = [k for k in keys if card(k).domain == domain]
+        if not in_domain:
+            continue
+        print(f"{domain} ({len(in_domain)})")
+        for k in in_domain:
+            c = card(k)
+            print(f"  {k:<{width}}  {c.name} — {c.task}, {c.year}, {human_count(c.params.value)} params")
+    print(f"{len(keys)} models")
+    return 0
+
+
+def render_card(key: str) -> str:
+    c = card(key)
+    approx = "≈" if c.params.approx else ""
+    lines = [
+        f"{c.name}  [{c.key}]",
+        f"  family: {c.family}   domain: {c.domain}   task: {c.task}   level: {c.level}   year: {c.year}",
+        f"  paper: {c.paper.title}  {c.paper.url}",
+        f"  published params: {approx}{c.params.value:,.0f}  ({c.params.source})",
+    ]
+    if c.metric:
+        m = c.metric
+        lines.append(f"  published {m.name}: {m.value}{m.unit} on {m.dataset}  ({m.source})")
+    lines += [f"  input: {c.input}", f"  output: {c.output}"]
+    if c.config_note:
+        lines.append(f"  config: {c.config_note}")
+    lines.append("")
+    lines += textwrap.wrap(c.summary, 100, initial_indent="  ", subsequent_indent="  ")
+    for title, items in (("scenarios", c.scenarios), ("strengths", c.strengths), ("weaknesses", c.weaknesses)):
+        lines.append(f"  {title}:")
+        lines += [f"    - {s}" for s in items]
+    return "\n".join(lines)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from . import introspect
+
+    print(render_card(args.key))
+    s = introspect.summary(args.key, depth=args.depth)
+    print()
+    print(s.text)
+    p = s.params
+    print(f"Parameters: {p.unique:,} unique ({p.trainable:,} trainable, {p.tied:,} tied), device {s.device}")
+    print(f"FLOPs (forward, example input, incl. attention): {s.flops.flops:,}  ≈ {s.flops.macs:,} MACs")
+    return 0
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    from . import introspect
+
+    sys.stdout.write(introspect.graph_dot(args.key, depth=args.depth))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zoo", description="DeepZoo model registry")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("list", help="list registered models")
+    p.add_argument("--domain", choices=DOMAINS)
+    p.add_argument("--query", help="free-text filter over names, tasks and summaries")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("show", help="card and layer summary of one model")
+    p.add_argument("key")
+    p.add_argument("--depth", type=int, default=3)
+    p.set_defaults(func=_cmd_show)
+    p = sub.add_parser("graph", help="architecture graph as Graphviz DOT")
+    p.add_argument("key")
+    p.add_argument("--depth", type=int, default=2)
+    p.set_defaults(func=_cmd_graph)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
