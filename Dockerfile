@@ -1,0 +1,24 @@
+# Hugging Face Docker Space: CPU only, non-root user 1000, one port (7860) for Streamlit + Gradio.
+FROM python:3.11-slim
+
+# CPU wheel of torch: the default PyPI wheel for Linux bundles CUDA (several GB).
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+
+RUN useradd -m -u 1000 user
+USER user
+ENV HOME=/home/user \
+    PATH=/home/user/.local/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 \
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+WORKDIR /home/user/app
+
+COPY --chown=user requirements.txt .
+RUN pip install --no-cache-dir --user --extra-index-url "$TORCH_INDEX" -r requirements.txt
+
+COPY --chown=user . .
+
+EXPOSE 7860
+# XSRF protection off: Spaces serve the app inside an iframe on another origin, where uploads
+# otherwise fail with 403.
+CMD ["streamlit", "run", "app.py", "--server.port=7860", "--server.address=0.0.0.0", "--server.enableXsrfProtection=false"]
