@@ -40,8 +40,9 @@ for domain in zoo.DOMAINS:
     if not in_domain:
         continue
     st.subheader(f"{domain_label(t, domain)} ({len(in_domain)})")
-    cols = st.columns(3)
     for i, c in enumerate(in_domain):
+        if i % 3 == 0:  # one row of three cards at a time, so reading order follows the sort
+            cols = st.columns(3)
         loc = c.localized(lang)
         with cols[i % 3].container(border=True):
             st.markdown(f"**{c.name}**  \n{loc.task} · {c.year} · {params_text(t, c.key)}")

@@ -1,0 +1,100 @@
+"""AppTest: the Streamlit pages render from the registry, filters work, every model page renders."""
+
+from __future__ import annotations
+
+import pytest
+
+import zoo
+from apptest_utils import open_page, texts
+
+KEYS = zoo.list_models()
+
+
+def _shown_models(at) -> set[str]:
+    return {e.proto.query_string.split("model=")[-1] for e in at.page_link if "model=" in e.proto.query_string}
+
+
+def test_gallery_lists_every_model_grouped_by_domain():
+    at = open_page("pages/gallery.py")
+    assert not at.exception
+    assert _shown_models(at) == set(KEYS)
+    headers = [s.value for s in at.subheader]
+    assert len(headers) == len({zoo.card(k).domain for k in KEYS})
+    assert f"Showing {len(KEYS)} of {len(KEYS)} models" in texts(at)
+
+
+def test_gallery_search_narrows_results():
+    at = open_page("pages/gallery.py")
+    at.text_input(key="q").input("residual").run()
+    shown = _shown_models(at)
+    assert shown and shown <= {k for k in KEYS if k.startswith("resnet")} | {k for k in KEYS if "residual" in zoo.card(k).summary.lower()}
+    assert "resnet50" in shown and "lenet5" not in shown
+
+
+def test_gallery_filters_by_domain_level_and_sort():
+    at = open_page("pages/gallery.py")
+    at.pills(key="domains").set_value(["graph"]).run()
+    assert _shown_models(at) == set(zoo.list_models(domain="graph"))
+    at.pills(key="domains").set_value([]).run()
+    at.multiselect(key="levels").set_value(["basic"]).run()
+    assert _shown_models(at) == {k for k in KEYS if zoo.card(k).level == "basic"}
+    at.multiselect(key="levels").set_value([]).run()
+    at.selectbox(key="sort").set_value("size_desc").run()
+    vision_links = [e.proto.query_string for e in at.page_link if "model=" in e.proto.query_string]
+    vision_order = [q.split("model=")[-1] for q in vision_links if zoo.card(q.split("model=")[-1]).domain == "vision"]
+    sizes = [zoo.card(k).params.value for k in vision_order]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_gallery_no_match_says_so():
+    at = open_page("pages/gallery.py")
+    at.text_input(key="q").input("zzzz-no-such-model").run()
+    assert not _shown_models(at)
+    assert "No model matches" in texts(at)
+
+
+def test_gallery_in_chinese():
+    at = open_page("pages/gallery.py", lang="zh")
+    assert at.title[0].value == "模型库"
+    assert not at.exception
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_model_page_renders_every_tab(key):
+    at = open_page("pages/model.py", model=key)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == zoo.card(key).name
+    assert [t.label for t in at.tabs] == ["Overview", "Architecture", "Layers", "Code", "Try it"]
+    # Overview: measured parameters match the card
+    assert at.success and "matches" in at.success[0].value or "within" in at.success[0].value
+    # Architecture: DOT laid out in the browser
+    charts = at.get("graphviz_chart")
+    assert charts and "digraph" in charts[0].proto.spec
+    # Layers: a table with rows and totals
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) > 0
+    # Code: the family file with line numbers
+    code = [c for c in at.code if c.language == "python"]
+    assert code and f"def {key}" in code[0].value
+
+
+def test_model_page_bad_key_suggests():
+    at = open_page("pages/model.py", model="resnet5")
+    assert not at.exception
+    assert "no model called “resnet5”" in at.error[0].value
+    links = [e.proto.query_string for e in at.page_link]
+    assert any("model=resnet50" in q for q in links)
+    assert not at.tabs
+
+
+def test_model_page_without_key_shows_first_model():
+    at = open_page("pages/model.py")
+    assert not at.exception
+    assert at.title[0].value == zoo.card(KEYS[0]).name
+
+
+def test_about_and_demos_pages_render():
+    for page in ("pages/about.py", "pages/demos.py"):
+        at = open_page(page)
+        assert not at.exception
+        assert at.title

@@ -1,0 +1,97 @@
+"""The product as a person sees it: the real server on one port, driven by headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from browser_utils import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, start_server, stop_server
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent.parent / "bench" / "results"
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    require_chromium()
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(base_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    ctx.close()
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_gallery_search_click_graph_and_code(page, base_url):
+    page.goto(base_url + "/")
+    page.get_by_role("heading", name="Model gallery").wait_for()
+    _shot(page, "gallery")
+    search = page.get_by_label("Search")
+    search.fill("residual")
+    search.press("Enter")
+    page.get_by_text(re.compile(r"Showing \d+ of \d+ models")).wait_for()
+    page.wait_for_function("() => !document.body.innerText.includes('Open LeNet-5')")
+    page.get_by_role("link", name=re.compile("Open ResNet-50")).click()
+    page.wait_for_url(re.compile(r"model=resnet50"))
+    page.get_by_role("heading", name="ResNet-50").wait_for()
+    page.get_by_role("tab", name="Architecture").click()
+    page.wait_for_function("() => document.querySelectorAll('svg g.node').length > 5", timeout=90_000)
+    assert page.locator("svg g.node").count() > 5
+    _shot(page, "model_architecture")
+    page.get_by_role("tab", name="Code").click()
+    page.get_by_text("class Bottleneck", exact=False).first.wait_for()
+    _shot(page, "model_code")
+
+
+def test_deep_link_survives_reload(page, base_url):
+    page.goto(base_url + "/model?model=gpt2")
+    page.get_by_role("heading", name="GPT-2").wait_for()
+    page.reload()
+    page.get_by_role("heading", name="GPT-2").wait_for()
+    assert "model=gpt2" in page.url
+
+
+def test_bad_model_key_is_explained(page, base_url):
+    page.goto(base_url + "/model?model=resnet5")
+    page.get_by_text("There is no model called").wait_for()
+    assert page.get_by_role("link", name=re.compile("ResNet-50")).count() >= 1
+    assert "Traceback" not in page.content()
+
+
+def test_chinese_interface(page, base_url):
+    page.goto(base_url + "/?lang=zh")
+    page.get_by_role("heading", name="模型库").wait_for()
+
+
+def test_gradio_widget_on_the_same_port(page, base_url):
+    page.goto(base_url + "/gradio/explorer/")
+    page.get_by_text("DeepZoo model explorer").wait_for()
+    from gradio_client import Client
+
+    client = Client(base_url + "/gradio/explorer/", verbose=False)
+    card, table = client.predict("resnet18", api_name="/show")
+    assert "ResNet-18" in card and "11,689,512" in table
