@@ -20,7 +20,7 @@ if requested is not None and requested not in keys:
         st.write(t("model.suggest"))
         for k in suggestions:
             model_link(k, f"{zoo.card(k).name} ({k})")
-    st.page_link("pages/gallery.py", label=t("model.browse"), icon="🗂️")
+    st.page_link("pages/gallery.py", label=t("model.browse"), icon=":material/grid_view:")
     st.stop()
 
 

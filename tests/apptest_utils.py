@@ -11,6 +11,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 def open_page(page: str, timeout: float = 120, **query: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=timeout)
+    for k, v in query.items():  # as if the user opened a link carrying these parameters
+        at.query_params[k] = v
     at.run()
     if page != "pages/gallery.py":
         at.switch_page(page)

@@ -16,14 +16,21 @@ MODEL_PAGE = "pages/model.py"
 
 
 def language_picker() -> str:
-    """Sidebar language picker, shared by every page (kept in the URL as ?lang=…)."""
+    """Sidebar language picker, shared by every page. A link with ?lang=zh opens in that language."""
     langs = languages()
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang", DEFAULT)
+        st.session_state.lang = wanted if wanted in langs else DEFAULT
+
+    def _remember() -> None:
+        st.query_params["lang"] = st.session_state.lang
+
     st.sidebar.selectbox(
-        Translator(st.session_state.get("lang", DEFAULT))("language.label"),
+        Translator(st.session_state.lang)("language.label"),
         list(langs),
         format_func=langs.get,
         key="lang",
-        bind="query-params",
+        on_change=_remember,
     )
     return st.session_state.lang
 

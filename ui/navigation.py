@@ -9,14 +9,14 @@ from .i18n import Translator
 
 
 def run() -> None:
-    st.set_page_config(page_title="DeepZoo", page_icon="🦁", layout="wide")
+    st.set_page_config(page_title="DeepZoo", page_icon=":material/pets:", layout="wide")
     t = Translator(language_picker())
     pages = {
         t("app.section_explore"): [
-            st.Page("pages/gallery.py", title=t("nav.gallery"), icon="🗂️", url_path="gallery", default=True),
-            st.Page("pages/model.py", title=t("nav.model"), icon="🔬", url_path="model"),
-            st.Page("pages/demos.py", title=t("nav.demos"), icon="▶️", url_path="demos"),
+            st.Page("pages/gallery.py", title=t("nav.gallery"), icon=":material/grid_view:", url_path="gallery", default=True),
+            st.Page("pages/model.py", title=t("nav.model"), icon=":material/schema:", url_path="model"),
+            st.Page("pages/demos.py", title=t("nav.demos"), icon=":material/play_circle:", url_path="demos"),
         ],
-        "DeepZoo": [st.Page("pages/about.py", title=t("nav.about"), icon="ℹ️", url_path="about")],
+        "DeepZoo": [st.Page("pages/about.py", title=t("nav.about"), icon=":material/info:", url_path="about")],
     }
     st.navigation(pages).run()
