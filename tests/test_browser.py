@@ -7,10 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from browser_utils import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, start_server, stop_server
+import os
+
+from ui.devserver import CHROMIUM, CHROMIUM_ARGS, chromium_missing, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "bench" / "results"
+
+
+def require_chromium() -> None:
+    """Skip without Chromium — except in CI, where a missing browser is a failure."""
+    why = chromium_missing()
+    if why and os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must run the browser tests: {why}")
+    if why:
+        pytest.skip(why)
 
 
 @pytest.fixture(scope="module")

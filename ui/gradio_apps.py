@@ -33,10 +33,6 @@ def explorer() -> gr.Blocks:
 
 
 def blocks() -> dict[str, gr.Blocks]:
-    apps = {"explorer": explorer()}
-    try:
-        from . import gradio_demos
-    except ImportError:  # demos not built yet
-        return apps
-    apps.update(gradio_demos.blocks())
-    return apps
+    from . import gradio_demos
+
+    return {"explorer": explorer(), **gradio_demos.blocks()}

@@ -22,10 +22,15 @@ def languages() -> dict[str, str]:
 
 @functools.cache
 def strings(lang: str) -> dict[str, str]:
+    """All strings of `lang`: `<lang>.toml`, plus each demo's `demos/<demo>.<lang>.toml` under `demo.<demo>.`."""
     path = LOCALES / f"{lang}.toml"
     if not path.exists():
-        path = LOCALES / f"{DEFAULT}.toml"
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        lang, path = DEFAULT, LOCALES / f"{DEFAULT}.toml"
+    out = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    for demo_file in sorted((LOCALES / "demos").glob(f"*.{lang}.toml")):
+        demo = demo_file.name.removesuffix(f".{lang}.toml")
+        out.update(_flatten(tomllib.loads(demo_file.read_text(encoding="utf-8")), f"demo.{demo}."))
+    return out
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:

@@ -12,10 +12,11 @@ def add_routes(app: FastAPI) -> None:
     import zoo
 
     from .gradio_apps import blocks
+    from .gradio_demos import i18n
 
     mounted = []
     for name, demo in blocks().items():
-        gr.mount_gradio_app(app, demo, path=f"/gradio/{name}")
+        gr.mount_gradio_app(app, demo, path=f"/gradio/{name}", i18n=i18n(), footer_links=["api"])
         mounted.append(name)
 
     @app.get("/healthz", include_in_schema=False)

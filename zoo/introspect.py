@@ -100,9 +100,14 @@ class FlopReport:
 def flops(model: torch.nn.Module, inputs: Any) -> FlopReport:
     """FLOPs counted by torch.utils.flop_counter: convolutions, linear layers *and* the attention
     matmuls (bmm / scaled_dot_product_attention), which layer-hook counters miss."""
-    from torch.utils.flop_counter import FlopCounterMode
+    from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
-    counter = FlopCounterMode(display=False)
+    # On CPU, SDPA dispatches to a fused kernel the counter has no formula for; count it like SDPA.
+    fused_cpu = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
+    counter = FlopCounterMode(
+        display=False,
+        custom_mapping={fused_cpu: lambda q, k, v, *args, out_shape=None, **kw: sdpa_flop_count(q, k, v)},
+    )
     with _TRACE_LOCK, counter, torch.no_grad():
         call_model(model, _to_device(inputs, _device_of(model)))
     per_op = counter.get_flop_counts().get("Global", {})

@@ -1,4 +1,4 @@
-"""Start the real one-port server and a headless system Chromium for the browser tests."""
+"""Start the real one-port server and find the system Chromium: for browser tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -57,15 +55,20 @@ def stop_server(proc: subprocess.Popen) -> None:
         log.unlink(missing_ok=True)
 
 
-def require_chromium() -> None:
-    """Skip without Chromium — except in CI, where a missing browser is a failure."""
-    have = Path(CHROMIUM).exists() or shutil.which("chromium")
+def chromium_missing() -> str | None:
+    """Why headless Chromium can't be driven here, or None if it can."""
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        return f"headless Chromium not found at {CHROMIUM} (apt-get install chromium)"
     try:
         import playwright  # noqa: F401
     except ImportError:
-        have = False
-    if not have:
-        msg = f"headless Chromium not available at {CHROMIUM} (apt-get install chromium) or playwright missing"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the browser tests: {msg}")
-        pytest.skip(msg)
+        return "playwright is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a process (Linux VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
