@@ -7,49 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import os
-
-from ui.devserver import CHROMIUM, CHROMIUM_ARGS, chromium_missing, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "bench" / "results"
-
-
-def require_chromium() -> None:
-    """Skip without Chromium — except in CI, where a missing browser is a failure."""
-    why = chromium_missing()
-    if why and os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI must run the browser tests: {why}")
-    if why:
-        pytest.skip(why)
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    require_chromium()
-    port = free_port()
-    proc = start_server(port)
-    yield f"http://127.0.0.1:{port}"
-    stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(base_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    yield pg
-    ctx.close()
+SHOTS = Path(__file__).resolve().parent.parent / "bench" / "results"  # screenshots to look at (git-ignored)
 
 
 def _shot(page, name: str) -> None:
