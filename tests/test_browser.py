@@ -49,7 +49,7 @@ def test_deep_link_survives_reload(page, base_url):
 def test_bad_model_key_is_explained(page, base_url):
     page.goto(base_url + "/model?model=resnet5")
     page.get_by_text("There is no model called").wait_for()
-    assert page.get_by_role("link", name=re.compile("ResNet-50")).count() >= 1
+    page.get_by_role("link", name=re.compile("ResNet-50")).first.wait_for()
     assert "Traceback" not in page.content()
 
 

@@ -26,7 +26,6 @@ from .registry import entry
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 WEIGHTS_DIR = ASSETS / "weights"
-MANIFEST = WEIGHTS_DIR / "manifest.json"
 
 
 class WeightsUnavailable(RuntimeError):
@@ -110,17 +109,18 @@ def load(key: str, name: str = "default", **overrides: Any) -> torch.nn.Module:
 
 
 def save_shipped(model: torch.nn.Module, file: str, manifest_entry: Mapping[str, Any]) -> Path:
-    """Used by training recipes: write safetensors + its manifest entry."""
+    """Used by training recipes: write `assets/weights/<file>` (safetensors) and its manifest entry
+    beside it as `<file>.json` (model key, recipe, dataset, metric reached, seconds, config)."""
     from safetensors.torch import save_model
 
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
     path = WEIGHTS_DIR / file
     save_model(model.cpu(), str(path))  # de-duplicates tied tensors
-    manifest = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
-    manifest[file] = {**manifest_entry, "bytes": path.stat().st_size}
-    MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    entry = {**manifest_entry, "file": file, "bytes": path.stat().st_size}
+    path.with_name(file + ".json").write_text(json.dumps(entry, indent=2, sort_keys=True, default=str) + "\n")
     return path
 
 
-def manifest() -> dict[str, Any]:
-    return json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
+def manifest() -> dict[str, dict[str, Any]]:
+    """{file: manifest entry} for every shipped weights file."""
+    return {p.name.removesuffix(".json"): json.loads(p.read_text()) for p in sorted(WEIGHTS_DIR.glob("*.safetensors.json"))}
