@@ -83,12 +83,14 @@ with tab_arch:
         format_func=lambda d: t("model.direction_tb") if d == "TB" else t("model.direction_lr"),
     )
     with guarded(t), st.spinner(t("model.computing")):
-        dot = common.graph_dot(key, depth, direction or "TB")
+        dot, drawn_depth = common.graph_dot(key, depth, direction or "TB")
         st.caption(t("model.graph_caption", shape=common.example_shape(key)))
+        if drawn_depth < depth:
+            st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
         if card.big:
             st.info(t("model.graph_meta"))
         st.graphviz_chart(dot, width="stretch")
-        st.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{depth}.dot", mime="text/vnd.graphviz", on_click="ignore")
+        st.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot", mime="text/vnd.graphviz", on_click="ignore")
 
 with tab_layers:
     sdepth = st.slider(t("model.summary_depth"), 1, 5, 3, key="summary_depth")

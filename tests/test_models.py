@@ -122,3 +122,10 @@ def test_big_cards_inspected_on_meta():
     for k in big:
         model, _ = introspect.build(k)
         assert all(p.device.type == "meta" for p in model.parameters()), k
+
+
+def test_big_graphs_drawn_shallower_to_stay_readable():
+    dot, depth = introspect.readable_graph_dot("resnet152", depth=3)
+    assert depth < 3 and dot.count("->") <= introspect.MAX_READABLE_EDGES
+    dot, depth = introspect.readable_graph_dot("lenet5", depth=3)
+    assert depth == 3

@@ -62,11 +62,11 @@ def guarded(t: Translator) -> Iterator[None]:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def graph_dot(key: str, depth: int, direction: str) -> str:
+def graph_dot(key: str, depth: int, direction: str) -> tuple[str, int]:
+    """(DOT, depth actually drawn): deep graphs of big models are drawn shallower to stay readable."""
     from zoo import introspect
 
-    model, inputs = introspect.build(key)
-    return introspect.graph_dot(key, depth=depth, model=model, inputs=inputs, direction=direction)
+    return introspect.readable_graph_dot(key, depth=depth, direction=direction)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

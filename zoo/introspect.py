@@ -243,6 +243,28 @@ def graph_dot(
     return g.visual_graph.source
 
 
+MAX_READABLE_EDGES = 400  # beyond this a browser layout takes seconds and nobody can read it
+
+
+def readable_graph_dot(
+    key: str,
+    depth: int = 2,
+    model: torch.nn.Module | None = None,
+    inputs: Any = None,
+    max_edges: int = MAX_READABLE_EDGES,
+    **kwargs: Any,
+) -> tuple[str, int]:
+    """(DOT, depth used): the requested depth, or the deepest shallower one whose graph stays
+    under `max_edges` edges (ResNet-152 at depth 3 has 608; GPT-3's 96 blocks at depth 2, 967)."""
+    if model is None:
+        model, inputs = build(key)
+    for d in range(depth, 0, -1):
+        dot = graph_dot(key, depth=d, model=model, inputs=inputs, **kwargs)
+        if d == 1 or dot.count("->") <= max_edges:
+            return dot, d
+    raise AssertionError("unreachable")
+
+
 # --------------------------------------------------------------------------- source
 
 

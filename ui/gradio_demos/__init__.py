@@ -6,6 +6,7 @@ Labels use `i18n(key)` (a gr.I18n over the app's locale files), so a Chinese bro
 from __future__ import annotations
 
 import importlib
+import logging
 
 import gradio as gr
 
@@ -19,8 +20,13 @@ def i18n() -> gr.I18n:
 
 
 def blocks() -> dict[str, gr.Blocks]:
+    """Every Gradio demo's widget. One widget failing to build is logged and skipped: the rest of
+    the product still serves."""
     out = {}
     for demo in all_demos():
         if demo.gradio:
-            out[demo.name] = importlib.import_module(f"{__name__}.{demo.name}").build()
+            try:
+                out[demo.name] = importlib.import_module(f"{__name__}.{demo.name}").build()
+            except Exception:  # noqa: BLE001
+                logging.getLogger(__name__).exception("Gradio widget %r failed to build; not mounted", demo.name)
     return out
