@@ -15,8 +15,14 @@ if __name__ == "__main__":
     run()
 else:
     from fastapi import FastAPI
+    from streamlit.runtime.pages_manager import PagesManager
 
     from ui.server import add_routes
+
+    # Our pages live in pages/ (as the client asked) but are wired with st.navigation. Streamlit
+    # would otherwise treat pages/ as old-style auto-pages until the first session reaches
+    # st.navigation — so a first visit straight to /model would run that page alone, for everyone.
+    PagesManager.uses_pages_directory = False
 
     st_app = st.App(__file__)
     app = FastAPI(title="DeepZoo", lifespan=st_app.lifespan(), docs_url=None, redoc_url=None)

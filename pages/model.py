@@ -68,7 +68,7 @@ with tab_overview:
                 st.warning(f"{t('model.measured_params')}: {measured:,} — {t('model.params_mismatch')}")
         if card.metric:
             m = card.metric
-            st.metric(t("model.metric"), f"{m.value}{m.unit}", help=f"{m.name}, {m.dataset} — {m.source}")
+            st.metric(t("model.metric"), f"{m.value:g}{'' if m.unit == '%' else ' '}{m.unit}", help=f"{m.name}, {m.dataset} — {m.source}")
             st.caption(f"{m.name} · {m.dataset}")
         st.markdown(f"**{t('model.input')}:** {loc.input}  \n**{t('model.output')}:** {loc.output}")
         if card.config_note:
@@ -89,7 +89,7 @@ with tab_arch:
             st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
         if card.big:
             st.info(t("model.graph_meta"))
-        st.graphviz_chart(dot, width="stretch")
+        st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
         st.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot", mime="text/vnd.graphviz", on_click="ignore")
 
 with tab_layers:

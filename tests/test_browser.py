@@ -17,6 +17,16 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
+def test_deep_link_survives_reload(page, base_url):
+    """Runs first on a fresh server: a first visit straight to a model page gets the whole app."""
+    page.goto(base_url + "/model?model=gpt2&lang=zh")
+    page.get_by_role("heading", name=re.compile("GPT-2")).wait_for()
+    page.get_by_role("link", name="模型库").wait_for()  # the app's navigation, in the language of the link
+    page.reload()
+    page.get_by_role("heading", name=re.compile("GPT-2")).wait_for()
+    assert "model=gpt2" in page.url
+
+
 def test_gallery_search_click_graph_and_code(page, base_url):
     page.goto(base_url + "/")
     page.get_by_role("heading", name="Model gallery").wait_for()
@@ -36,14 +46,6 @@ def test_gallery_search_click_graph_and_code(page, base_url):
     page.get_by_role("tab", name="Code").click()
     page.get_by_text("class Bottleneck", exact=False).first.wait_for()
     _shot(page, "model_code")
-
-
-def test_deep_link_survives_reload(page, base_url):
-    page.goto(base_url + "/model?model=gpt2")
-    page.get_by_role("heading", name="GPT-2").wait_for()
-    page.reload()
-    page.get_by_role("heading", name="GPT-2").wait_for()
-    assert "model=gpt2" in page.url
 
 
 def test_bad_model_key_is_explained(page, base_url):
