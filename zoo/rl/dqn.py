@@ -164,3 +164,30 @@ class DQN(nn.Module):
 )
 def dqn(**overrides) -> DQN:
     return DQN(replace(DQNConfig(), **overrides))
+
+
+# ----------------------------------------------------------------------------- shipped weights
+
+from ..weights import Weights, register_weights
+
+register_weights(
+    Weights(
+        model="dqn",
+        name="cartpole",
+        description="Double DQN trained by DeepZoo on CartPole-v1 (replay, target network, best validation checkpoint)",
+        dataset=(
+            "CartPole-v1 from gymnasium (simulated; 26,000 training steps, seed 0); "
+            "evaluated on 20 held-out episodes, seeds 1000–1019"
+        ),
+        source="shipped",
+        file="dqn_cartpole.safetensors",
+        recipe="dqn_cartpole",
+        config={"obs_dim": 4, "num_actions": 2, "hidden": 128},  # the CartPole MLP: 4 → 128 → 128 → 2
+        metrics={"greedy mean return, 20 held-out episodes (500 = perfect)": 500.0},
+        preprocessing=(
+            "the raw CartPole observation (cart position, cart velocity, pole angle, pole angular velocity), "
+            "float32, unscaled"
+        ),
+        labels=("push left", "push right"),
+    )
+)
