@@ -106,15 +106,18 @@ def load_audio(data: bytes, max_seconds: float = MAX_AUDIO_SECONDS) -> tuple[np.
 
 def check_wave(wave: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
     """Mono-mix, clean and sanity-check a decoded waveform (from a file or the microphone)."""
-    wave = np.asarray(wave, dtype=np.float32)
+    wave = np.asarray(wave)
+    if np.issubdtype(wave.dtype, np.integer):  # integer PCM (e.g. a microphone widget): to [-1, 1] by its full scale
+        wave = wave.astype(np.float32) / float(np.iinfo(wave.dtype).max)
+    wave = wave.astype(np.float32)
     if wave.ndim == 2:  # (frames, channels) → mono: average the channels
         wave = wave.mean(axis=1)
     if wave.size == 0:
         raise BadInput("The recording is empty.")
     if not np.isfinite(wave).all():
         raise BadInput("The audio contains invalid samples.")
-    if np.abs(wave).max() > 1.0:  # integer PCM from a microphone widget
-        wave = wave / max(np.abs(wave).max(), 1.0)
+    if np.abs(wave).max() > 1.0:  # float audio that overshoots full scale
+        wave = wave / np.abs(wave).max()
     rms = float(np.sqrt(np.mean(wave.astype(np.float64) ** 2)))
     if rms < SILENCE_RMS:
         raise BadInput("The clip is silent (or nearly). Record again closer to the microphone.")
