@@ -6,6 +6,7 @@ import zoo
 from ui import common
 from ui.common import domain_label, guarded, model_link, translator
 from zoo import demos as demo_registry
+from zoo import weights as zoo_weights
 from zoo.catalog import human_count
 
 t = translator()
@@ -74,6 +75,14 @@ with tab_overview:
         if card.config_note:
             st.markdown(f"**{t('model.config')}:** {card.config_note}")
         st.markdown(f"**{t('model.family')}:** {card.family}")
+        trained = zoo_weights.available(key)
+        if trained:
+            st.markdown(f"**{t('model.weights')}**")
+            for w in trained:
+                metrics = ", ".join(f"{k} {v:g}" for k, v in w.metrics.items())
+                origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
+                st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
+            st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
 
 with tab_arch:
     c1, c2 = st.columns([3, 2])

@@ -68,13 +68,15 @@ def test_model_page_renders_every_tab(key):
     assert [t.label for t in at.tabs] == ["Overview", "Architecture", "Layers", "Code", "Try it"]
     # Overview: measured parameters match the card
     assert at.success and "matches" in at.success[0].value or "within" in at.success[0].value
+    overview, architecture, layers, code_tab, _ = at.tabs
     # Architecture: DOT laid out in the browser
-    charts = at.get("graphviz_chart")
+    charts = architecture.get("graphviz_chart")
     assert charts and "digraph" in charts[0].proto.spec
     # Layers: a table with rows and totals
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) > 0
+    assert len(layers.dataframe) == 1 and len(layers.dataframe[0].value) > 0
+    assert len(layers.metric) == 5
     # Code: the family file with line numbers
-    code = [c for c in at.code if c.language == "python"]
+    code = [c for c in code_tab.code if c.language == "python"]
     assert code and f"def {key}" in code[0].value
 
 
