@@ -274,3 +274,32 @@ def dcgan_generator(**overrides) -> Generator:
 )
 def dcgan_discriminator(**overrides) -> Discriminator:
     return Discriminator(replace(DCGANConfig(), **overrides))
+
+
+# ----------------------------------------------------------------------------- trained weights
+from ..weights import Weights, register_weights  # appended section: the trained weights
+
+register_weights(
+    Weights(
+        model="dcgan_generator",
+        name="digits",
+        description="A small DCGAN generator (16×16 grey digits, z of 32) trained in about a minute on scikit-learn's digits",
+        dataset="scikit-learn load_digits (UCI optdigits): 1,500 of the 1,797 8×8 digits, upsampled to 16×16",
+        source="shipped",
+        file="dcgan_digits.safetensors",
+        recipe="dcgan_digits",
+        config={"image_size": 16, "channels": 1, "nz": 32, "ngf": 32},
+        # A sample-quality proxy (GANs have no likelihood): a 10-nearest-neighbour classifier of real digits
+        # reads 1,000 samples. Real held-out digits score 96.3 % agreement and 1.46 distance; noise 67.0 % and 6.87.
+        metrics={
+            "judge confidence %": 78.6,
+            "classes covered of 10": 10,
+            "rarest class share %": 6.5,
+            "nearest real digit distance": 2.16,
+            "judge confidence on real held-out digits %": 96.3,
+            "judge confidence on noise %": 67.0,
+        },
+        preprocessing="z ~ N(0, I) of length 32 → image (1, 16, 16) in [-1, 1] (tanh); (x + 1) / 2 gives ink in [0, 1]",
+        labels=(),
+    )
+)
