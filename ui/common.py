@@ -95,9 +95,12 @@ def source(key: str) -> dict:
 
 @st.cache_data(show_spinner=False)
 def example_shape(key: str) -> str:
+    import torch
+
     from zoo import introspect
 
-    _, x = introspect.build(key, device="meta")
+    with torch.device(introspect.inspection_device(key)):  # only the input, not the model
+        x = zoo.entry(key).example_input()
     return _shape_text(x)
 
 

@@ -30,15 +30,22 @@ def load_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS):
         raise BadInput("The file is empty.")
     if len(data) > MAX_IMAGE_BYTES:
         raise BadInput(f"The file is {len(data) / 1e6:.0f} MB; images up to {MAX_IMAGE_BYTES // 2**20} MB are accepted.")
+    too_big = "The image is {w}×{h} ({mp:.1f} megapixels); the limit is {limit:.0f} megapixels."
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            try:
+                img = Image.open(io.BytesIO(data))
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+                # Pillow refuses huge images itself while opening; report them like any over-size image.
+                size = _header_size(data)
+                if size is None:
+                    raise BadInput(f"The image is larger than {max_pixels / 1e6:.0f} megapixels, the limit.") from e
+                w, h = size
+                raise BadInput(too_big.format(w=w, h=h, mp=w * h / 1e6, limit=max_pixels / 1e6)) from e
             w, h = img.size  # read from the header: nothing decoded yet
             if w * h > max_pixels:
-                raise BadInput(
-                    f"The image is {w}×{h} ({w * h / 1e6:.0f} megapixels); the limit is {max_pixels / 1e6:.0f} megapixels."
-                )
+                raise BadInput(too_big.format(w=w, h=h, mp=w * h / 1e6, limit=max_pixels / 1e6))
             img.draft("RGB", (DEMO_IMAGE_SIDE, DEMO_IMAGE_SIDE))  # JPEG: decode at reduced size, cheaply
             img.load()
     except BadInput:
@@ -49,6 +56,20 @@ def load_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS):
         raise BadInput(f"The image file is damaged or truncated ({e}).") from e
     img = ImageOps.exif_transpose(img)  # phone photos: honour the orientation tag
     return to_rgb(img)
+
+
+def _header_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from an image header, without Pillow's size check (for the error message)."""
+    from PIL import Image
+
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except Exception:  # noqa: BLE001 — only used to word an error
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 def to_rgb(img):
