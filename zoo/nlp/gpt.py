@@ -251,3 +251,27 @@ def gpt2(**overrides) -> GPT:
 @register_model(card=GPT3_CARD, example_input=_example_ids)
 def gpt3(**overrides) -> GPT:
     return GPT(replace(GPT3_175B, **overrides))
+
+
+# --------------------------------------------------------------------------- shipped weights: a small byte-level GPT
+
+from ..weights import Weights, register_weights  # noqa: E402 — appended section, weights only
+
+register_weights(
+    Weights(
+        model="gpt2",
+        name="pydoc-bytes",
+        description=(
+            "Not OpenAI's GPT-2 weights: a small GPT-2-style model (4 layers, d_model 128, 4 heads, 128-byte "
+            "context, 0.84M parameters) trained by DeepZoo for ~3 minutes on the help texts bundled with Python"
+        ),
+        dataset="pydoc_data.topics (Python's bundled help texts), last 10% held out",
+        source="shipped",
+        file="gpt2_bytes.safetensors",
+        recipe="gpt_bytes",
+        # raw UTF-8 bytes instead of BPE: any input works and no tokenizer has to be downloaded
+        config={"vocab_size": 256, "block_size": 128, "n_layer": 4, "n_head": 4, "d_model": 128, "dropout": 0.0},
+        metrics={},
+        preprocessing="UTF-8 bytes of the text, one id (0–255) per byte; the last 128 bytes are the context",
+    )
+)
