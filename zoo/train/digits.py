@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import recipe
+from . import one_thread, recipe
 
 FILE = "lenet5_digits.safetensors"
 DATASET = "scikit-learn load_digits (UCI optdigits, 8×8 → 32×32)"
@@ -72,13 +72,9 @@ def train(
     `progress(epoch, held_out_accuracy)` is called after every epoch."""
     import zoo
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a 62K-parameter net: more threads only add synchronisation (10× slower on a busy CPU)
-    try:
+    with one_thread():  # a 62K-parameter net: more threads only add synchronisation (10× slower on a busy CPU)
         torch.manual_seed(seed)  # the initial weights too
         return _train(zoo.create_model("lenet5"), epochs, lr, batch_size, seed, progress)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(model, epochs, lr, batch_size, seed, progress) -> tuple[torch.nn.Module, float]:

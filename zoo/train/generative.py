@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from . import recipe
-from .rl import one_thread  # small batches: see zoo/train/graph.py
+from . import one_thread  # small batches: see zoo/train/graph.py
 
 # A fixed shuffle of the 1,797 digits: the first 1,500 train, the other 297 are held out.
 DIGITS_TRAIN = 1500

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 # Tiny matrices: torch's extra threads only wait for each other, and on a busy CPU that makes training
 # 10–50× slower (GCN here: 0.4 s on one thread, 11–27 s on two). Shared with the other live trainings.
-from .rl import one_thread
+from . import one_thread
 
 FACTIONS = ("Mr. Hi", "Officer")
 

@@ -13,9 +13,7 @@ episodes. CartPole-v1 gives +1 per step and ends an episode at 500 steps, so 500
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import recipe
+from . import one_thread, recipe
 
 ENV_ID = "CartPole-v1"
 SOLVED = 195.0  # mean return over 100 consecutive episodes
@@ -39,34 +37,6 @@ def make_env():
     import gymnasium as gym  # imported lazily: only RL code needs it
 
     return gym.make(ENV_ID)
-
-
-_THREADS_LOCK = threading.Lock()
-_THREADS_USERS = 0
-_THREADS_SAVED = 1
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one thread meanwhile (also a decorator: `@one_thread()`). These MLPs see batches of
-    1–256, where OpenMP threads only add overhead — and on a busy CPU their spin-waits make each
-    forward 10–100× slower (measured here: 0.2 ms → 3–40 ms).
-
-    torch's thread count is per thread once set, but new threads copy a global; the count of
-    concurrent users restores that global only when the last one leaves (several app sessions)."""
-    global _THREADS_USERS, _THREADS_SAVED
-    with _THREADS_LOCK:
-        if _THREADS_USERS == 0:
-            _THREADS_SAVED = torch.get_num_threads()
-        _THREADS_USERS += 1
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            _THREADS_USERS -= 1
-            if _THREADS_USERS == 0:
-                torch.set_num_threads(_THREADS_SAVED)
 
 
 # ----------------------------------------------------------------------------- playing episodes

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import recipe
+from . import one_thread, recipe
 
 ACCENTS = ("en-gb", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc", "en-029")
 VARIANTS = (  # espeak-ng's voice variants (files in espeak-ng-data/voices/!v): formants, pitch range, breathiness
@@ -250,11 +250,9 @@ def spoken_digits(epochs: int = 12, takes: int = 1) -> dict:
     from zoo.weights import get, manifest, save_shipped
 
     t0 = time.time()
-    threads = torch.get_num_threads()
     # A 27K-parameter net on batches of 64: intra-op threads cost more than they save on a busy
     # CPU (10× slower here), and one thread makes the run bit-for-bit reproducible.
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         torch.manual_seed(0)
         words = get("m5").labels  # "zero".."nine": the registered weights' labels are what espeak-ng says
         x_train, y_train = synthesize(words, voices(held_out=False), takes=takes, seed=0)
@@ -264,8 +262,6 @@ def spoken_digits(epochs: int = 12, takes: int = 1) -> dict:
         loss = train(model, x_train, y_train, epochs)
         acc = accuracy(model, x_test, y_test)
         samples = write_samples(words)
-    finally:
-        torch.set_num_threads(threads)
     path = save_shipped(
         model.eval(),
         "m5_spoken_digits.safetensors",
