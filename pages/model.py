@@ -8,6 +8,7 @@ from ui.common import domain_label, guarded, model_link, translator
 from zoo import demos as demo_registry
 from zoo import weights as zoo_weights
 from zoo.catalog import human_count
+from zoo.introspect import MAX_READABLE_EDGES
 
 t = translator()
 lang = t.lang
@@ -98,7 +99,11 @@ with tab_arch:
             st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
         if card.big:
             st.info(t("model.graph_meta"))
-        st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
+        edges = dot.count("->")
+        if edges > 2 * MAX_READABLE_EDGES:  # even the top level is too big to lay out in a browser
+            st.warning(t("model.graph_too_big", edges=edges))
+        else:
+            st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
         st.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot", mime="text/vnd.graphviz", on_click="ignore")
 
 with tab_layers:
