@@ -25,6 +25,6 @@ def render_demo(demo: Demo, key: str, t: Translator) -> None:
     if view is not None:
         view.render(demo, key, t)
     elif demo.gradio:
-        st.iframe(f"/gradio/{demo.name}/?lang={t.lang}", height=720)
+        st.iframe(f"/gradio/{demo.name}/?lang={t.lang}&model={key}", height=720)
     else:
         st.info(t("model.no_demos_yet"))

@@ -263,7 +263,7 @@ register_weights(
         name="pydoc-bytes",
         description=(
             "Not OpenAI's GPT-2 weights: a small GPT-2-style model (4 layers, d_model 128, 4 heads, 128-byte "
-            "context, 0.84M parameters) trained by DeepZoo for ~3 minutes on the help texts bundled with Python"
+            "context, 0.84M parameters) trained by DeepZoo for 3 minutes on the help texts bundled with Python"
         ),
         dataset="pydoc_data.topics (Python's bundled help texts), last 10% held out",
         source="shipped",
@@ -271,7 +271,7 @@ register_weights(
         recipe="gpt_bytes",
         # raw UTF-8 bytes instead of BPE: any input works and no tokenizer has to be downloaded
         config={"vocab_size": 256, "block_size": 128, "n_layer": 4, "n_head": 4, "d_model": 128, "dropout": 0.0},
-        metrics={},
+        metrics={"held-out bits/byte": 2.016, "held-out bits/byte with 128 bytes of context": 2.145},  # uniform: 8
         preprocessing="UTF-8 bytes of the text, one id (0–255) per byte; the last 128 bytes are the context",
     )
 )

@@ -1,0 +1,62 @@
+"""Gradio widget: a prompt continued by a small byte-level GPT or char-LSTM, streamed as it is sampled."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import gradio as gr
+
+from ui.gradio_demos import i18n
+from zoo.demos import BadInput, text_generation as demo
+from zoo.weights import WeightsUnavailable
+
+
+def generate(prompt: str, model: str, temperature: float, top_k: int, max_new_tokens: int, seed: int) -> Iterator[str]:
+    """A Gradio generator: every yield redraws the output box (prompt + continuation), so the text appears
+    byte by byte."""
+    try:
+        for continuation in demo.stream(prompt, model, temperature, top_k, max_new_tokens, seed):
+            yield prompt + continuation
+    except (BadInput, WeightsUnavailable) as e:
+        raise gr.Error(str(e)) from e
+
+
+def _model_from_url(request: gr.Request) -> str:
+    """?model=char_lstm preselects that model (e.g. when embedded on the model's own page)."""
+    key = request.query_params.get("model") if request else None
+    return key if key in demo.MODELS else "gpt2"
+
+
+def build() -> gr.Blocks:
+    L = i18n()
+    with gr.Blocks(title="DeepZoo · Text generation") as blocks:
+        gr.Markdown(L("demo.text_generation.intro"))
+        with gr.Row():
+            with gr.Column(scale=2):
+                prompt = gr.Textbox(
+                    value=demo.EXAMPLES[0],
+                    lines=4,
+                    max_lines=12,
+                    label=L("demo.text_generation.prompt"),
+                    info=L("demo.text_generation.limits"),
+                )
+                model = gr.Radio([(name, key) for key, name in demo.MODELS.items()], value="gpt2",
+                                 label=L("demo.text_generation.model"))
+                with gr.Row():
+                    temperature = gr.Slider(0, demo.MAX_TEMPERATURE, value=0.8, step=0.05,
+                                            label=L("demo.text_generation.temperature"), info=L("demo.text_generation.temperature_info"))
+                    top_k = gr.Slider(0, 256, value=40, step=1, label=L("demo.text_generation.top_k"),
+                                      info=L("demo.text_generation.top_k_info"))
+                with gr.Row():
+                    max_new = gr.Slider(1, demo.MAX_NEW_BYTES, value=200, step=1, label=L("demo.text_generation.max_new"))
+                    seed = gr.Number(value=0, precision=0, minimum=0, label=L("demo.text_generation.seed"))
+                with gr.Row():
+                    button = gr.Button(L("demo.text_generation.generate"), variant="primary")
+                    stop = gr.Button(L("demo.text_generation.stop"), variant="stop")
+                gr.Examples([[e] for e in demo.EXAMPLES], [prompt], label=L("demo.text_generation.examples"))
+            with gr.Column(scale=3):
+                output = gr.Textbox(label=L("demo.text_generation.output"), lines=16, max_lines=30, interactive=False)
+        event = button.click(generate, [prompt, model, temperature, top_k, max_new, seed], output, api_name="generate")
+        stop.click(None, cancels=[event])
+        blocks.load(_model_from_url, None, model, api_name=False)
+    return blocks
