@@ -24,8 +24,8 @@ domains = st.pills(
     key="domains",
 )
 c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
-tasks = c1.multiselect(t("gallery.tasks"), f["tasks"], key="tasks")
-levels = c2.multiselect(t("gallery.levels"), f["levels"], format_func=lambda lv: t(f"level.{lv}"), key="levels")
+tasks = c1.multiselect(t("gallery.tasks"), f["tasks"], key="tasks", placeholder=t("gallery.any"))
+levels = c2.multiselect(t("gallery.levels"), f["levels"], format_func=lambda lv: t(f"level.{lv}"), key="levels", placeholder=t("gallery.any"))
 lo, hi = f["years"]
 years = c3.slider(t("gallery.years"), lo, hi, (lo, hi), key="years") if lo < hi else (lo, hi)
 sort = c4.selectbox(t("gallery.sort"), SORTS, format_func=lambda s: t(f"gallery.sort_{s}"), key="sort")
