@@ -43,6 +43,13 @@ def build(key: str, device: torch.device | str | None = None, **overrides: Any) 
     return model.eval(), inputs
 
 
+def _model_and_inputs(key: str, model: torch.nn.Module | None, inputs: Any) -> tuple[torch.nn.Module, Any]:
+    """The caller's model and inputs, building whatever is missing (inputs are moved to the model later)."""
+    if model is None:
+        return build(key)
+    return model, inputs if inputs is not None else entry(key).example_input()
+
+
 def _to_device(inputs: Any, device: torch.device) -> Any:
     if isinstance(inputs, torch.Tensor):
         return inputs.to(device)
@@ -150,10 +157,7 @@ def summary(key: str, depth: int = 3, model: torch.nn.Module | None = None, inpu
     """torchinfo summary of `key` as structured rows plus the text table."""
     import torchinfo
 
-    if model is None:
-        model, inputs = build(key)
-    elif inputs is None:
-        inputs = entry(key).example_input()
+    model, inputs = _model_and_inputs(key, model, inputs)
     device = _device_of(model)
     inputs = _to_device(inputs, device)
     data = list(inputs) if isinstance(inputs, tuple) else inputs
@@ -223,10 +227,7 @@ def graph_dot(
     """
     import torchview
 
-    if model is None:
-        model, inputs = build(key)
-    elif inputs is None:
-        inputs = entry(key).example_input()
+    model, inputs = _model_and_inputs(key, model, inputs)
     device = _device_of(model)
     data = list(inputs) if isinstance(inputs, tuple) else inputs
     with _TRACE_LOCK, contextlib.redirect_stdout(io.StringIO()):
@@ -256,8 +257,7 @@ def readable_graph_dot(
 ) -> tuple[str, int]:
     """(DOT, depth used): the requested depth, or the deepest shallower one whose graph stays
     under `max_edges` edges (ResNet-152 at depth 3 has 608; GPT-3's 96 blocks at depth 2, 967)."""
-    if model is None:
-        model, inputs = build(key)
+    model, inputs = _model_and_inputs(key, model, inputs)
     for d in range(depth, 0, -1):
         dot = graph_dot(key, depth=d, model=model, inputs=inputs, **kwargs)
         if d == 1 or dot.count("->") <= max_edges:

@@ -72,7 +72,7 @@ def entry(key: str) -> Entry:
     try:
         return _REGISTRY[key]
     except KeyError:
-        close = difflib.get_close_matches(str(key).lower(), _REGISTRY, n=5, cutoff=0.5)
+        close = suggest(key)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see zoo.list_models()"
         raise KeyError(f"unknown model {key!r}{hint}") from None
 
