@@ -51,7 +51,8 @@ def test_widget_page_and_a_sample(page, base_url):
         re.compile("zero-padded around the speech"), timeout=90_000
     )
     expect(page.get_by_text("seven", exact=True).first).to_be_visible()  # the Label's headline
-    assert page.locator("img[src*='file=']").count() >= 2  # the waveform and spectrogram pictures
+    # the waveform and spectrogram pictures; Gradio may draw them a moment after the label
+    page.wait_for_function("() => document.querySelectorAll(\"img[src*='file=']\").length >= 2")
 
 
 def test_model_page_embeds_the_widget(page, base_url):

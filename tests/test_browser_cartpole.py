@@ -16,7 +16,10 @@ def test_shipped_dqn_plays_in_the_try_it_tab(page, base_url):
     page.get_by_role("button", name="Play an episode").click()
     caption = page.get_by_text(re.compile(r"DQN \(shipped\) · seed 0 · return 500 in 500 steps"))
     caption.wait_for(timeout=120_000)
-    img = page.locator("img[src*='.gif']").first
-    img.wait_for()
-    page.wait_for_function("img => img.complete && img.naturalWidth === 300", arg=img.element_handle())
+    page.wait_for_function(
+        """() => {
+            const img = document.querySelector("img[src*='.gif']");
+            return img !== null && img.complete && img.naturalWidth === 300;
+        }"""
+    )
     assert "Traceback" not in page.content()

@@ -30,6 +30,11 @@ def test_dcgan_samples_new_digits(page, base_url):
     page.get_by_text("noise seed 0").wait_for(timeout=120_000)
     page.get_by_role("button", name="Sample new digits").click()
     page.get_by_text("noise seed 1").wait_for()
-    image = page.locator("[data-testid='stImage'] img").first
-    image.wait_for()
-    assert image.evaluate("img => img.naturalWidth") > 100
+    # The <img> is swapped when the new sample arrives and decodes asynchronously, so the check
+    # looks the element up again on every poll instead of holding one handle.
+    page.wait_for_function(
+        """() => {
+            const img = document.querySelector("[data-testid='stImage'] img");
+            return img !== null && img.complete && img.naturalWidth > 100;
+        }"""
+    )
