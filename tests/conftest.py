@@ -48,7 +48,33 @@ def page(browser):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
+    pg.console_lines = []  # what the page logged, shown if the test fails
+    pg.on("console", lambda msg: pg.console_lines.append(f"[{msg.type}] {msg.text}"))
+    pg.on("pageerror", lambda err: pg.console_lines.append(f"[pageerror] {err}"))
     yield pg
     ctx.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what is needed to tell a slow page from a broken one: a screenshot
+    (bench/results/failed-<test>.png), the page's console, and the end of the server's log."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when != "call" or not rep.failed or "base_url" not in item.funcargs:
+        return
+    pg = item.funcargs.get("page")
+    if pg is not None:
+        shots = ROOT / "bench" / "results"
+        shots.mkdir(parents=True, exist_ok=True)
+        try:
+            pg.screenshot(path=str(shots / f"failed-{item.name}.png"), full_page=True)
+        except Exception as e:  # noqa: BLE001 — diagnostics must not hide the real failure
+            rep.sections.append(("screenshot", f"not taken: {e}"))
+        rep.sections.append(("browser console", "\n".join(pg.console_lines[-40:]) or "(empty)"))
+    port = item.funcargs["base_url"].rsplit(":", 1)[-1]
+    log = ROOT / f".server-{port}.log"
+    if log.exists():
+        rep.sections.append(("server log (end)", log.read_text(errors="replace")[-4000:]))
 
 

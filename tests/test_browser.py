@@ -30,8 +30,9 @@ def test_deep_link_survives_reload(page, base_url):
 def test_gallery_search_click_graph_and_code(page, base_url):
     page.goto(base_url + "/")
     page.get_by_role("heading", name="Model gallery").wait_for()
-    _shot(page, "gallery")
     search = page.get_by_label("Search")
+    search.wait_for()  # the widgets are drawn: the screenshot shows the filters, not their placeholders
+    _shot(page, "gallery")
     search.fill("residual")
     search.press("Enter")
     page.get_by_text(re.compile(r"Showing \d+ of \d+ models")).wait_for()

@@ -28,7 +28,7 @@ def explorer() -> gr.Blocks:
         card = gr.Markdown()
         table = gr.Code(label="Layer summary (torchinfo)", language=None)
         key.change(show, key, [card, table], api_name="show")
-        demo.load(show, key, [card, table])
+        demo.load(show, key, [card, table], queue=False)  # unqueued: see ui/gradio_demos/text_generation.py
     return demo
 
 

@@ -88,5 +88,7 @@ def build() -> gr.Blocks:
         outputs = [matches, plot, matrix]
         button.click(compare, [sentences, query], outputs, api_name="compare")
         query.submit(compare, [sentences, query], outputs, api_name=False)
-        blocks.load(compare, [sentences, query], outputs, api_name=False)  # show the first example's result at once
+        # show the first example's result at once; unqueued (a plain request), so that no queue stream is
+        # closing when the first click joins the queue (see text_generation.py)
+        blocks.load(compare, [sentences, query], outputs, api_name=False, queue=False)
     return blocks

@@ -21,10 +21,11 @@ def generate(prompt: str, model: str, temperature: float, top_k: int, max_new_to
         raise gr.Error(str(e)) from e
 
 
-def _model_from_url(request: gr.Request) -> str:
-    """?model=char_lstm preselects that model (e.g. when embedded on the model's own page)."""
-    key = request.query_params.get("model") if request else None
-    return key if key in demo.MODELS else "gpt2"
+# ?model=char_lstm preselects that model (e.g. when embedded on the model's own page); unknown keys keep GPT
+_MODEL_FROM_URL_JS = (
+    "() => { const key = new URLSearchParams(window.location.search).get('model');"
+    f" return {list(demo.MODELS)!r}.includes(key) ? key : 'gpt2'; }}"
+)
 
 
 def build() -> gr.Blocks:
@@ -58,5 +59,8 @@ def build() -> gr.Blocks:
                 output = gr.Textbox(label=L("demo.text_generation.output"), lines=16, max_lines=30, interactive=False)
         event = button.click(generate, [prompt, model, temperature, top_k, max_new, seed], output, api_name="generate")
         stop.click(None, cancels=[event])
-        blocks.load(_model_from_url, None, model, api_name=False)
+        # ?model= is read in the browser, with no server round trip: a queued load event's stream can close
+        # just as the first click's job joins the queue, and that job's output is then never delivered
+        # (gradio 6.31; reproduced by clicking Generate as soon as the page appears)
+        blocks.load(None, None, model, js=_MODEL_FROM_URL_JS)
     return blocks
