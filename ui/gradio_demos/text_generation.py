@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Iterator
 
 import gradio as gr
@@ -21,10 +22,11 @@ def generate(prompt: str, model: str, temperature: float, top_k: int, max_new_to
         raise gr.Error(str(e)) from e
 
 
-# ?model=char_lstm preselects that model (e.g. when embedded on the model's own page); unknown keys keep GPT
+DEFAULT_MODEL = "gpt2"
+# ?model=char_lstm preselects that model (e.g. when embedded on the model's own page); unknown keys keep the default
 _MODEL_FROM_URL_JS = (
     "() => { const key = new URLSearchParams(window.location.search).get('model');"
-    f" return {list(demo.MODELS)!r}.includes(key) ? key : 'gpt2'; }}"
+    f" return {json.dumps(list(demo.MODELS))}.includes(key) ? key : {json.dumps(DEFAULT_MODEL)}; }}"
 )
 
 
@@ -41,7 +43,7 @@ def build() -> gr.Blocks:
                     label=L("demo.text_generation.prompt"),
                     info=L("demo.text_generation.limits"),
                 )
-                model = gr.Radio([(name, key) for key, name in demo.MODELS.items()], value="gpt2",
+                model = gr.Radio([(name, key) for key, name in demo.MODELS.items()], value=DEFAULT_MODEL,
                                  label=L("demo.text_generation.model"))
                 with gr.Row():
                     temperature = gr.Slider(0, demo.MAX_TEMPERATURE, value=0.8, step=0.05,
