@@ -1,14 +1,16 @@
 """Model page: one parametric page, deep-linkable as /model?model=<key>."""
 
+import json
+
 import streamlit as st
 
 import zoo
 from ui import common
 from ui.common import domain_label, guarded, model_link, translator
 from zoo import demos as demo_registry
+from zoo import introspect
 from zoo import weights as zoo_weights
 from zoo.catalog import human_count
-from zoo.introspect import MAX_READABLE_EDGES
 
 t = translator()
 lang = t.lang
@@ -46,104 +48,155 @@ loc = card.localized(lang)
 st.title(card.name)
 st.caption(f"{domain_label(t, card.domain)} · {loc.task} · {card.year} · {t(f'level.{card.level}')} · `{key}`")
 
+# Tabs are lazy (only the open one runs) and named in the URL: /model?model=gpt2&tab=layers opens Layers.
+TABS = ("overview", "architecture", "layers", "code", "try")
+labels = [t(f"model.tab_{name}") for name in TABS]
+wanted = st.query_params.get("tab", TABS[0])
+wanted = wanted if wanted in TABS else TABS[0]
+
+
+def _on_tab() -> None:
+    name = TABS[labels.index(st.session_state.model_tab)] if st.session_state.model_tab in labels else TABS[0]
+    st.query_params["tab"] = name
+
+
 tab_overview, tab_arch, tab_layers, tab_code, tab_try = st.tabs(
-    [t("model.tab_overview"), t("model.tab_architecture"), t("model.tab_layers"), t("model.tab_code"), t("model.tab_try")]
+    labels, key="model_tab", default=labels[TABS.index(wanted)], on_change=_on_tab
 )
 
-with tab_overview:
-    left, right = st.columns([3, 2])
-    with left:
-        st.markdown(loc.summary)
-        st.markdown(f"**{t('model.paper')}:** [{card.paper.title}]({card.paper.url})" + (f" — {card.paper.authors}" if card.paper.authors else ""))
-        for title, items in (("scenarios", loc.scenarios), ("strengths", loc.strengths), ("weaknesses", loc.weaknesses)):
-            st.markdown(f"**{t(f'model.{title}')}**")
-            st.markdown("\n".join(f"- {s}" for s in items))
-    with right:
-        fig = card.params
-        st.metric(t("model.published_params"), ("≈" if fig.approx else "") + f"{fig.value:,.0f}", help=fig.source)
+
+def artifact() -> dict | None:
+    """This model's introspection artifact; a first visit builds it in a worker process meanwhile.
+    None (with the stored reason shown) if the model cannot be inspected."""
+    try:
+        if common.artifact_ready(key):
+            return common.model_artifact(key)
+        with st.spinner(t("model.building", name=card.name)):
+            return common.model_artifact(key)
+    except common.IntrospectionError as e:
+        st.error(t("model.introspect_failed", error=str(e)))
+        return None
+
+
+if tab_overview.open:
+    with tab_overview:
+        left, right = st.columns([3, 2])
+        with left:
+            st.markdown(loc.summary)
+            st.markdown(f"**{t('model.paper')}:** [{card.paper.title}]({card.paper.url})" + (f" — {card.paper.authors}" if card.paper.authors else ""))
+            for title, items in (("scenarios", loc.scenarios), ("strengths", loc.strengths), ("weaknesses", loc.weaknesses)):
+                st.markdown(f"**{t(f'model.{title}')}**")
+                st.markdown("\n".join(f"- {s}" for s in items))
+        with right:
+            fig = card.params
+            st.metric(t("model.published_params"), ("≈" if fig.approx else "") + f"{fig.value:,.0f}", help=fig.source)
+            with guarded(t):
+                art = artifact()
+                measured = art["summary"]["params"]["unique"] if art else None
+                if measured is not None and fig.matches(measured):
+                    note = t("model.params_approx", pct=int(fig.tolerance * 100)) if fig.approx else t("model.params_match")
+                    st.success(f"{t('model.measured_params')}: {measured:,} — {note}")
+                elif measured is not None:
+                    st.warning(f"{t('model.measured_params')}: {measured:,} — {t('model.params_mismatch')}")
+            if card.metric:
+                m = card.metric
+                st.metric(t("model.metric"), f"{m.value:g}{'' if m.unit == '%' else ' '}{m.unit}", help=f"{m.name}, {m.dataset} — {m.source}")
+                st.caption(f"{m.name} · {m.dataset}")
+            st.markdown(f"**{t('model.input')}:** {loc.input}  \n**{t('model.output')}:** {loc.output}")
+            if card.config_note:
+                st.markdown(f"**{t('model.config')}:** {card.config_note}")
+            st.markdown(f"**{t('model.family')}:** {card.family}")
+            trained = zoo_weights.available(key)
+            if trained:
+                st.markdown(f"**{t('model.weights')}**")
+                for w in trained:
+                    metrics = ", ".join(f"{k} {v:g}" for k, v in w.metrics.items())
+                    origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
+                    st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
+                st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
+
+if tab_arch.open:
+    with tab_arch:
+        c1, c2 = st.columns([3, 2])
+        depth = c1.slider(t("model.depth"), 1, max(introspect.DEPTHS), 2, key="graph_depth", help=t("model.depth_help"))
+        direction = c2.segmented_control(
+            t("model.direction"), ["TB", "LR"], default="TB", key="graph_dir", required=True,
+            format_func=lambda d: t("model.direction_tb") if d == "TB" else t("model.direction_lr"),
+        )
+        art = None
         with guarded(t):
-            measured = common.layer_summary(key, 3)["params"]["unique"]  # same cache entry as the Layers tab
-            if fig.matches(measured):
-                note = t("model.params_approx", pct=int(fig.tolerance * 100)) if fig.approx else t("model.params_match")
-                st.success(f"{t('model.measured_params')}: {measured:,} — {note}")
-            else:
-                st.warning(f"{t('model.measured_params')}: {measured:,} — {t('model.params_mismatch')}")
-        if card.metric:
-            m = card.metric
-            st.metric(t("model.metric"), f"{m.value:g}{'' if m.unit == '%' else ' '}{m.unit}", help=f"{m.name}, {m.dataset} — {m.source}")
-            st.caption(f"{m.name} · {m.dataset}")
-        st.markdown(f"**{t('model.input')}:** {loc.input}  \n**{t('model.output')}:** {loc.output}")
-        if card.config_note:
-            st.markdown(f"**{t('model.config')}:** {card.config_note}")
-        st.markdown(f"**{t('model.family')}:** {card.family}")
-        trained = zoo_weights.available(key)
-        if trained:
-            st.markdown(f"**{t('model.weights')}**")
-            for w in trained:
-                metrics = ", ".join(f"{k} {v:g}" for k, v in w.metrics.items())
-                origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
-                st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
-            st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
+            art = artifact()
+        if art is not None:
+            with guarded(t):
+                drawn_depth = introspect.readable_depth(art["dot"], depth)
+                graph = art["dot"][str(drawn_depth)]
+                dot = introspect.with_direction(graph["dot"], direction or "TB")
+                st.caption(t("model.graph_caption", shape=art["example_input"]))
+                if drawn_depth < depth:
+                    st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
+                if art["device"] == "meta":
+                    st.info(t("model.graph_meta"))
+                if graph["edges"] > 2 * introspect.MAX_READABLE_EDGES:  # even the top level is too big to lay out
+                    st.warning(t("model.graph_too_big", edges=graph["edges"]))
+                else:
+                    st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
+                d1, d2 = st.columns(2)
+                d1.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot",
+                                   mime="text/vnd.graphviz", on_click="ignore")
+                d2.download_button(t("model.download_graph_json"), json.dumps(art["graph"], ensure_ascii=False),
+                                   file_name=f"{key}_graph.json", mime="application/json", on_click="ignore",
+                                   help=t("model.graph_json_help"))
 
-with tab_arch:
-    c1, c2 = st.columns([3, 2])
-    depth = c1.slider(t("model.depth"), 1, 4, 2, key="graph_depth", help=t("model.depth_help"))
-    direction = c2.segmented_control(
-        t("model.direction"), ["TB", "LR"], default="TB", key="graph_dir", required=True,
-        format_func=lambda d: t("model.direction_tb") if d == "TB" else t("model.direction_lr"),
-    )
-    with guarded(t), st.spinner(t("model.computing")):
-        dot, drawn_depth = common.graph_dot(key, depth, direction or "TB")
-        st.caption(t("model.graph_caption", shape=common.example_shape(key)))
-        if drawn_depth < depth:
-            st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
-        if card.big:
-            st.info(t("model.graph_meta"))
-        edges = dot.count("->")
-        if edges > 2 * MAX_READABLE_EDGES:  # even the top level is too big to lay out in a browser
-            st.warning(t("model.graph_too_big", edges=edges))
-        else:
-            st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
-        st.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot", mime="text/vnd.graphviz", on_click="ignore")
+if tab_layers.open:
+    with tab_layers:
+        art = None
+        with guarded(t):
+            art = artifact()
+        if art is not None:
+            with guarded(t):
+                s = art["summary"]
+                deepest = max((r["depth"] for r in s["rows"]), default=1)
+                sdepth = st.slider(t("model.summary_depth"), 1, max(deepest, 2), min(3, deepest), key="summary_depth")
+                p, mem = s["params"], s["memory"]
+                m1, m2, m3, m4, m5 = st.columns(5)
+                m1.metric(t("model.total_params"), human_count(p["unique"]), help=t("model.params_help", n=f"{p['unique']:,}", tied=f"{p['total'] - p['unique']:,}"))
+                m2.metric(t("model.trainable"), human_count(p["trainable"]), help=f"{p['trainable']:,}")
+                m3.metric(t("model.macs"), human_count(s["macs"]), help=t("model.macs_help", n=f"{s['macs']:,}"))
+                m4.metric(t("model.flops"), human_count(s["flops"]), help=t("model.flops_help", n=f"{s['flops']:,}"))
+                m5.metric(t("model.memory"), f"{mem['total'] / 2**20:,.1f}",
+                          help=t("model.memory_help", params=f"{mem['params'] / 2**20:,.1f}", buffers=f"{mem['buffers'] / 2**20:,.1f}",
+                                 inputs=f"{mem['inputs'] / 2**20:,.2f}", activations=f"{mem['activations'] / 2**20:,.1f}"))
+                st.caption(t("model.rows_rule"))
+                import pandas as pd
 
-with tab_layers:
-    sdepth = st.slider(t("model.summary_depth"), 1, 5, 3, key="summary_depth")
-    with guarded(t), st.spinner(t("model.computing")):
-        s = common.layer_summary(key, sdepth)
-        p = s["params"]
-        m1, m2, m3, m4, m5 = st.columns(5)
-        m1.metric(t("model.total_params"), human_count(p["unique"]), help=f"{p['unique']:,}")
-        m2.metric(t("model.trainable"), human_count(p["trainable"]), help=f"{p['trainable']:,}")
-        m3.metric(t("model.macs"), human_count(s["macs"]), help=t("model.macs_help"))
-        m4.metric(t("model.flops"), human_count(s["flops"]), help=t("model.flops_help"))
-        m5.metric(t("model.memory"), f"{s['memory_mb']:,.1f}", help=t("model.memory_help"))
-        import pandas as pd
+                rows = [r for r in s["rows"] if r["depth"] <= sdepth]
+                df = pd.DataFrame(rows, columns=["name", "type", "depth", "input_shape", "output_shape", "params", "macs", "flops"])
+                df = df.rename(columns={"name": t("model.col_name"), "type": t("model.col_type"), "depth": t("model.col_depth"),
+                                        "input_shape": t("model.col_input"), "output_shape": t("model.col_shape"),
+                                        "params": t("model.col_params"), "macs": t("model.col_macs"), "flops": t("model.col_flops")})
+                number = st.column_config.NumberColumn(format="localized")
+                st.dataframe(df, hide_index=True, width="stretch",
+                             column_config={t(f"model.col_{c}"): number for c in ("params", "macs", "flops")})
+                with st.expander(t("model.torchinfo_text")):
+                    st.code(s["text"], language=None)
 
-        df = pd.DataFrame(s["rows"])
-        df = df.rename(columns={"name": t("model.col_name"), "type": t("model.col_type"), "depth": t("model.col_depth"),
-                                "output_shape": t("model.col_shape"), "params": t("model.col_params"), "macs": t("model.col_macs")})
-        st.dataframe(df.drop(columns=["trainable"]), hide_index=True, width="stretch",
-                     column_config={t("model.col_params"): st.column_config.NumberColumn(format="localized"),
-                                    t("model.col_macs"): st.column_config.NumberColumn(format="localized")})
-        with st.expander(t("model.torchinfo_text")):
-            st.code(s["text"], language=None)
-
-with tab_code:
-    with guarded(t):
+if tab_code.open:
+    with tab_code, guarded(t):
         src = common.source(key)
         st.caption(t("model.code_caption", path=src["path"], lines=src["lines"], line=src["line"]))
         file_name = src["path"].rsplit("/", 1)[-1]
         st.download_button(t("model.download_code", file=file_name), src["text"], file_name=file_name, mime="text/x-python", on_click="ignore")
         st.code(src["text"], language="python", line_numbers=True)
 
-with tab_try:
-    demos = demo_registry.for_model(key)
-    if not demos:
-        others = sorted({m for d in demo_registry.all_demos() for m in d.models})
-        st.info(t("model.no_demo", name=card.name, models=", ".join(others)) if others else t("model.no_demos_yet"))
-    else:
-        from ui.demo_views import render_demo
+if tab_try.open:
+    with tab_try:
+        demos = demo_registry.for_model(key)
+        if not demos:
+            others = sorted({m for d in demo_registry.all_demos() for m in d.models})
+            st.info(t("model.no_demo", name=card.name, models=", ".join(others)) if others else t("model.no_demos_yet"))
+        else:
+            from ui.demo_views import render_demo
 
-        for d in demos:
-            with guarded(t):
-                render_demo(d, key, t)
+            for d in demos:
+                with guarded(t):
+                    render_demo(d, key, t)

@@ -1,4 +1,4 @@
-"""Helpers every Streamlit page shares: language, cached introspection, safe rendering."""
+"""Helpers every Streamlit page shares: language, introspection artifacts, safe rendering."""
 
 from __future__ import annotations
 
@@ -56,33 +56,30 @@ def guarded(t: Translator) -> Iterator[None]:
         st.error(t("model.error", error=f"{type(e).__name__}: {e}"))
 
 
-# ----------------------------------------------------------------------------- cached introspection
-# Strings and plain rows are cached per (key, depth) for every session; models are not kept around
-# (the biggest real ones weigh ~550 MB), so a page costs one trace per view the first time only.
+# ----------------------------------------------------------------------------- introspection artifacts
+# Graphs, layer rows and counts come from one artifact per model (zoo.introspect): read from disk, or
+# built by a child process on a first visit. Nothing is traced inside this server.
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def graph_dot(key: str, depth: int, direction: str) -> tuple[str, int]:
-    """(DOT, depth actually drawn): deep graphs of big models are drawn shallower to stay readable."""
+def artifact_ready(key: str) -> bool:
     from zoo import introspect
 
-    return introspect.readable_graph_dot(key, depth=depth, direction=direction)
+    return introspect.is_ready(key)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def layer_summary(key: str, depth: int) -> dict:
+def model_artifact(key: str) -> dict:
+    """The model's introspection artifact (dict). Raises IntrospectionError if the model could not be
+    inspected (the reason is stored in the artifact and shown on the page)."""
     from zoo import introspect
 
-    s = introspect.summary(key, depth=depth)
-    return {
-        "rows": [r.__dict__ for r in s.rows],
-        "text": s.text,
-        "params": s.params.__dict__,
-        "macs": s.macs,
-        "flops": s.flops.flops,
-        "memory_mb": s.estimated_total_mb,
-        "device": s.device,
-    }
+    data = introspect.artifact(key)
+    if "error" in data:
+        raise IntrospectionError(data["error"])
+    return data
+
+
+class IntrospectionError(RuntimeError):
+    pass
 
 
 @st.cache_data(show_spinner=False)
@@ -91,27 +88,6 @@ def source(key: str) -> dict:
 
     s = introspect.source(key)
     return {"path": s.path, "text": s.text, "line": s.factory_line, "lines": s.lines}
-
-
-@st.cache_data(show_spinner=False)
-def example_shape(key: str) -> str:
-    import torch
-
-    from zoo import introspect
-
-    with torch.device(introspect.inspection_device(key)):  # only the input, not the model
-        x = zoo.entry(key).example_input()
-    return _shape_text(x)
-
-
-def _shape_text(x) -> str:
-    if hasattr(x, "shape"):
-        return "×".join(str(d) for d in x.shape)
-    if isinstance(x, dict):
-        return ", ".join(f"{k}: {_shape_text(v)}" for k, v in x.items())
-    if isinstance(x, (list, tuple)):
-        return ", ".join(_shape_text(v) for v in x)
-    return type(x).__name__
 
 
 def params_text(t: Translator, key: str) -> str:

@@ -17,10 +17,11 @@ def explorer() -> gr.Blocks:
     from zoo import introspect
 
     def show(key: str) -> tuple[str, str]:
-        if key not in zoo.list_models():
-            return f"Unknown model {key!r}.", ""
-        s = introspect.summary(key, depth=2)
-        return f"```\n{render_card(key)}\n```", s.text
+        if key not in zoo.list_models():  # the API takes any string: never echo it into Markdown
+            return "Unknown model: pick one from the list.", ""
+        data = introspect.artifact(key)  # from disk, or built once by a worker process — never traced here
+        table = data["summary"]["text"] if "error" not in data else f"This model could not be inspected: {data['error']}"
+        return f"```\n{render_card(key)}\n```", table
 
     with gr.Blocks(title="DeepZoo model explorer") as demo:
         gr.Markdown("### DeepZoo model explorer")

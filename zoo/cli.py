@@ -3,6 +3,7 @@
     python -m zoo list [--domain D] [--query WORDS]
     python -m zoo show KEY [--depth N]        card + layer summary
     python -m zoo graph KEY [--depth N]       Graphviz DOT on stdout
+    python -m zoo introspect KEY ... | --all  build the cached introspection artifacts the app serves
 """
 
 from __future__ import annotations
@@ -62,8 +63,46 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(s.text)
     p = s.params
     print(f"Parameters: {p.unique:,} unique ({p.trainable:,} trainable, {p.tied:,} tied), device {s.device}")
-    print(f"FLOPs (forward, example input, incl. attention): {s.flops.flops:,}  ≈ {s.flops.macs:,} MACs")
+    print(f"FLOPs (forward, example input, incl. attention): {s.flops:,} = 2 × {s.macs:,} MACs")
     return 0
+
+
+def _cmd_introspect(args: argparse.Namespace) -> int:
+    """Build artifacts one model after another in this process (nothing else runs here, so torchview's
+    process-wide patches harm no one). A model that fails gets an error artifact; the rest go on."""
+    from . import introspect
+
+    keys = list_models() if args.all else args.keys
+    if not keys:
+        print("error: name models or pass --all", file=sys.stderr)
+        return 2
+    for k in keys:
+        card(k)  # unknown keys fail before any work
+    failed = 0
+    bar = _progress(keys, quiet=args.quiet)
+    for k in bar:
+        if not args.force and introspect.load(k) is not None:
+            continue
+        try:
+            data = introspect.build_artifact(k)
+        except Exception as e:  # noqa: BLE001 — stored as this model's error, shown on its page
+            failed += 1
+            data = introspect.error_artifact(k, f"{type(e).__name__}: {e}")
+            print(f"{k}: {data['error']}", file=sys.stderr)
+        introspect.save(k, data)
+    if not args.quiet:
+        print(f"{len(keys)} artifacts in {introspect.cache_dir()} ({failed} failed)")
+    return 1 if failed else 0
+
+
+def _progress(keys: list[str], quiet: bool):
+    if quiet:
+        return keys
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return keys
+    return tqdm(keys, desc="introspect", unit="model")
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -88,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("key")
     p.add_argument("--depth", type=int, default=2)
     p.set_defaults(func=_cmd_graph)
+    p = sub.add_parser("introspect", help="build the cached introspection artifacts (graphs, summaries)")
+    p.add_argument("keys", nargs="*")
+    p.add_argument("--all", action="store_true", help="every registered model")
+    p.add_argument("--force", action="store_true", help="rebuild even if a current artifact exists")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_introspect)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
