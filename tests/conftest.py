@@ -1,5 +1,8 @@
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Introspection artifacts of this test session: built fresh (never a developer's stale cache), shared by
+# the tests, the AppTest pages and the real server the browser tests start (it inherits the variable).
+_ARTIFACTS = Path(tempfile.mkdtemp(prefix="deepzoo-test-artifacts-"))
+os.environ["DEEPZOO_CACHE_DIR"] = str(_ARTIFACTS)
 
 from ui.devserver import CHROMIUM, CHROMIUM_ARGS, chromium_missing, free_port, start_server, stop_server  # noqa: E402
 
@@ -25,7 +32,20 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def base_url():
+def artifacts() -> Path:
+    """Every model's introspection artifact, built once per session the way the Dockerfile builds them
+    (`python -m zoo introspect --all`): pages then read them from disk."""
+    jobs = str(os.cpu_count() or 1)
+    subprocess.run([sys.executable, "-m", "zoo", "introspect", "--all", "--quiet", "--jobs", jobs], cwd=ROOT, check=True)
+    return _ARTIFACTS
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_ARTIFACTS, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def base_url(artifacts):
     require_chromium()
     port = free_port()
     proc = start_server(port)

@@ -59,25 +59,55 @@ def test_gallery_in_chinese():
     assert not at.exception
 
 
-@pytest.mark.parametrize("key", KEYS)
-def test_model_page_renders_every_tab(key):
-    at = open_page("pages/model.py", model=key)
+TABS = ["Overview", "Architecture", "Layers", "Code", "Try it"]
+
+
+def _open_tab(key: str, tab: str):
+    at = open_page("pages/model.py", model=key, tab=tab)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == zoo.card(key).name
-    assert [t.label for t in at.tabs] == ["Overview", "Architecture", "Layers", "Code", "Try it"]
-    # Overview: measured parameters match the card
-    assert at.success and "matches" in at.success[0].value or "within" in at.success[0].value
-    overview, architecture, layers, code_tab, _ = at.tabs
-    # Architecture: DOT laid out in the browser
+    assert [t.label for t in at.tabs] == TABS
+    return at
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_model_page_renders_every_tab(key, artifacts):
+    """Each tab, opened by its link (?tab=...), shows its content from the model's artifact."""
+    at = _open_tab(key, "overview")  # measured parameters match the card
+    assert at.success and ("matches" in at.success[0].value or "within" in at.success[0].value)
+    architecture = _open_tab(key, "architecture").tabs[1]
     charts = architecture.get("graphviz_chart")
-    assert charts and "digraph" in charts[0].proto.spec
-    # Layers: a table with rows and totals
+    too_big = [w for w in architecture.warning if "too many to lay out" in w.value]
+    assert too_big or (charts and "digraph" in charts[0].proto.spec)
+    layers = _open_tab(key, "layers").tabs[2]
     assert len(layers.dataframe) == 1 and len(layers.dataframe[0].value) > 0
     assert len(layers.metric) == 5
-    # Code: the family file with line numbers
+    code_tab = _open_tab(key, "code").tabs[3]
     code = [c for c in code_tab.code if c.language == "python"]
-    assert code and f"def {key}" in code[0].value
+    assert code and f"def {key}(" in code[0].value
+
+
+def test_model_page_tabs_are_lazy(artifacts):
+    """Only the open tab runs: the Overview does not lay out graphs or build tables."""
+    at = _open_tab("resnet50", "overview")
+    assert not at.get("graphviz_chart") and not at.dataframe and not at.code
+    at = _open_tab("resnet50", "layers")
+    assert at.dataframe and not at.get("graphviz_chart")
+    at = _open_tab("resnet50", "no-such-tab")  # a bad link opens the Overview
+    assert at.success and not at.dataframe
+
+
+def test_model_page_layers_figures_are_consistent(artifacts):
+    """GPT-2 on its 32-token example: MACs are FLOPs / 2 (≈3.97 G, not torchinfo's 187 M), the output
+    layer counts every token, and the metrics match the rows."""
+    at = _open_tab("gpt2", "layers")
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["MACs"].value == "4.0B" and "3,971,899,392" in metrics["MACs"].proto.help
+    df = at.dataframe[0].value
+    lm_head = df[df["Layer"] == "lm_head"].iloc[0]
+    assert lm_head["MACs"] == 32 * 768 * 50257
+    assert df[df["Depth"] == 1]["FLOPs"].sum() == 2 * 3_971_899_392
 
 
 def test_model_page_bad_key_suggests():

@@ -74,16 +74,26 @@ def test_backward_gives_gradients(key):
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_introspection(key):
-    model, x = introspect.build(key)
-    s = introspect.summary(key, depth=2, model=model, inputs=x)
+def test_introspection_artifact(key, artifacts):
+    """The artifact the app serves: counts, rows that add up, a graph, DOT at depth 1, the source."""
+    data = introspect.load(key)
+    assert data is not None and "error" not in data, data and data.get("error")
+    s = introspect.Summary.from_json(data["summary"])
     assert s.rows and s.text.startswith("=")
-    assert s.params.unique > 0
-    assert s.flops.flops > 0
-    dot = introspect.graph_dot(key, depth=1, model=model, inputs=x)
-    assert dot.startswith(("digraph", "strict digraph")) and "->" in dot
-    src = introspect.source(key)
-    assert src.path.startswith(f"zoo/{zoo.card(key).domain}/") and f"def {key}" in src.text or "register_model" in src.text
+    assert s.params.unique == introspect.param_counts(introspect.build(key)[0]).unique
+    assert s.flops > 0 and s.macs == s.flops // 2
+    assert sum(r.flops for r in s.rows if r.depth == 1) == s.flops  # depth-1 rows add up to the total
+    children: dict[str, int] = {}
+    for r in s.rows:
+        children[r.parent] = children.get(r.parent, 0) + r.flops
+    for r in s.rows:
+        if r.name in children:
+            assert children[r.name] == r.flops, f"{key}: children of {r.name} sum to {children[r.name]}, row says {r.flops}"
+    ids = {n["id"] for n in data["graph"]["nodes"]}
+    assert all(e["src"] in ids and e["dst"] in ids for e in data["graph"]["edges"])
+    assert "1" in data["dot"] and data["dot"]["1"]["dot"].startswith(("digraph", "strict digraph"))
+    assert data["source"]["path"].startswith(f"zoo/{zoo.card(key).domain}/")
+    assert f"def {key}(" in introspect.source(key).text
 
 
 def test_all_domains_covered():

@@ -78,6 +78,8 @@ def _cmd_introspect(args: argparse.Namespace) -> int:
         return 2
     for k in keys:
         card(k)  # unknown keys fail before any work
+    if args.jobs > 1:
+        return _introspect_in_parallel(keys, args)
     failed = 0
     bar = _progress(keys, quiet=args.quiet)
     for k in bar:
@@ -93,6 +95,19 @@ def _cmd_introspect(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{len(keys)} artifacts in {introspect.cache_dir()} ({failed} failed)")
     return 1 if failed else 0
+
+
+def _introspect_in_parallel(keys: list[str], args: argparse.Namespace) -> int:
+    """Split the models round-robin over `--jobs` child processes of this same command."""
+    import subprocess
+
+    flags = [f for f, on in (("--force", args.force), ("--quiet", True)) if on]
+    chunks = [keys[i :: args.jobs] for i in range(args.jobs)]
+    procs = [subprocess.Popen([sys.executable, "-m", "zoo", "introspect", *chunk, *flags]) for chunk in chunks if chunk]
+    codes = [p.wait() for p in procs]
+    if not args.quiet:
+        print(f"{len(keys)} artifacts in {len(procs)} processes ({sum(c != 0 for c in codes)} with failures)")
+    return max(codes)
 
 
 def _progress(keys: list[str], quiet: bool):
@@ -132,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--all", action="store_true", help="every registered model")
     p.add_argument("--force", action="store_true", help="rebuild even if a current artifact exists")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--jobs", type=int, default=1, help="build in this many processes at once")
     p.set_defaults(func=_cmd_introspect)
     args = parser.parse_args(argv)
     try:

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from ..registry import call_model, entry
-from .artifact import (
+from .artifacts import (
     build,
     build_artifact,
     cache_dir,

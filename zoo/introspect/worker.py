@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from ..registry import entry
-from . import artifact as store
+from . import artifacts as store
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT_S = float(os.environ.get("DEEPZOO_INTROSPECT_TIMEOUT", "600"))

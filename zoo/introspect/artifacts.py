@@ -35,7 +35,7 @@ from .trace import _tensors, trace
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
-_ENGINE_FILES = ("artifact.py", "counting.py", "graph.py", "source.py", "summary.py", "trace.py")
+_ENGINE_FILES = ("artifacts.py", "counting.py", "graph.py", "source.py", "summary.py", "trace.py")
 
 
 # --------------------------------------------------------------------------- building
