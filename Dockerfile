@@ -18,6 +18,11 @@ RUN pip install --no-cache-dir --user --extra-index-url "$TORCH_INDEX" -r requir
 
 COPY --chown=user . .
 
+# Every model page's graph, layer table and counts, built now so the Space serves them from disk
+# (a model that cannot be inspected fails the build). New or changed models are built on demand.
+ENV DEEPZOO_CACHE_DIR=/home/user/app/.artifacts
+RUN python -m zoo introspect --all --jobs 2
+
 EXPOSE 7860
 # XSRF protection off: Spaces serve the app inside an iframe on another origin, where uploads
 # otherwise fail with 403.
