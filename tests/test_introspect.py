@@ -157,14 +157,14 @@ def test_failures_are_stored_and_not_retried(tmp_path, monkeypatch, capsys):
 
 
 def test_concurrent_cold_builds_equal_a_clean_build_and_leave_the_server_untouched(tmp_path, monkeypatch, artifacts):
-    """8 sessions asking for 4 cold models at once share 4 child builds whose files are byte-for-byte the
+    """8 sessions asking for 4 cold models at once share one build per model, whose files are byte-for-byte the
     session's clean `--all` build; meanwhile nothing in this process is patched and a seeded
     computation gives the same numbers as on a quiet machine."""
     keys = ["lenet5", "alexnet", "gcn", "m5"]
     monkeypatch.setenv("DEEPZOO_CACHE_DIR", str(tmp_path))
     builds: list[str] = []
     real_build = worker._build_in_child
-    monkeypatch.setattr(worker, "_build_in_child", lambda k: builds.append(k) or real_build(k))
+    monkeypatch.setattr(worker, "_build_in_child", lambda batch: builds.extend(batch) or real_build(batch))
 
     originals = (torch.nn.Module.__call__, torch.randn, torch.empty, torch.Tensor.__add__)
     model = zoo.create_model("lenet5")

@@ -84,6 +84,8 @@ def _cmd_introspect(args: argparse.Namespace) -> int:
     bar = _progress(keys, quiet=args.quiet)
     for k in bar:
         if not args.force and introspect.load(k) is not None:
+            if args.report:
+                print(f"built {k}", flush=True)
             continue
         try:
             data = introspect.build_artifact(k)
@@ -92,6 +94,8 @@ def _cmd_introspect(args: argparse.Namespace) -> int:
             data = introspect.error_artifact(k, f"{type(e).__name__}: {e}")
             print(f"{k}: {data['error']}", file=sys.stderr)
         introspect.save(k, data)
+        if args.report:  # the server's worker answers this model's waiters now
+            print(f"built {k}", flush=True)
     if not args.quiet:
         print(f"{len(keys)} artifacts in {introspect.cache_dir()} ({failed} failed)")
     return 1 if failed else 0
@@ -148,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="rebuild even if a current artifact exists")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--jobs", type=int, default=1, help="build in this many processes at once")
+    p.add_argument("--report", action="store_true", help=argparse.SUPPRESS)  # "built KEY" lines for the worker
     p.set_defaults(func=_cmd_introspect)
     args = parser.parse_args(argv)
     try:
