@@ -49,6 +49,21 @@ def test_gallery_search_click_graph_and_code(page, base_url):
     _shot(page, "model_code")
 
 
+def test_open_tab_is_in_the_link(page, base_url):
+    """Clicking a tab puts it in the URL; opening that URL opens the same tab (and only it runs)."""
+    page.goto(base_url + "/model?model=lenet5")
+    page.get_by_role("heading", name="LeNet-5").wait_for()
+    page.get_by_role("tab", name="Layers").click()
+    page.wait_for_url(re.compile(r"tab=layers"))
+    link = page.url
+    page.goto(base_url + "/about")
+    page.goto(link)
+    page.get_by_role("tab", name="Layers", selected=True).wait_for()
+    page.get_by_text("Each row includes everything that ran inside it").wait_for()
+    assert page.locator("svg g.node").count() == 0  # the Architecture tab did not run
+    _shot(page, "model_layers")
+
+
 def test_bad_model_key_is_explained(page, base_url):
     page.goto(base_url + "/model?model=resnet5")
     page.get_by_text("There is no model called").wait_for()
