@@ -10,19 +10,10 @@ import torch
 
 import zoo
 from zoo import introspect
+from zoo.introspect.trace import tensors as _tensors
 
 KEYS = zoo.list_models()
 SMALL = 30e6  # backward pass only below this size (keeps the suite fast on 2 cores)
-
-
-def _tensors(out):
-    if isinstance(out, torch.Tensor):
-        return [out]
-    if isinstance(out, dict):
-        return [t for v in out.values() for t in _tensors(v)]
-    if isinstance(out, (list, tuple)):
-        return [t for v in out for t in _tensors(v)]
-    return []
 
 
 def _first(out) -> torch.Tensor:

@@ -31,7 +31,7 @@ from .counting import memory, param_counts
 from .graph import dots_by_depth, graph_json
 from .source import source, source_file
 from .summary import Summary, rows_from_trace, torchinfo_text
-from .trace import _tensors, trace
+from .trace import tensors, trace
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def summarize(model: torch.nn.Module, inputs: Any) -> tuple[Summary, Any]:
         params=param_counts(model),
         flops=t.flops,
         by_operator=t.by_operator,
-        memory=memory(model, _tensors(inputs), t.activation_bytes),
+        memory=memory(model, tensors(inputs), t.activation_bytes),
         device=str(device.type),
     )
     return s, t

@@ -104,13 +104,13 @@ def trace(model: torch.nn.Module, inputs: Any, call: Any) -> Trace:
 # --------------------------------------------------------------------------- implementation
 
 
-def _tensors(x: Any) -> list[torch.Tensor]:
+def tensors(x: Any) -> list[torch.Tensor]:
     if isinstance(x, torch.Tensor):
         return [x]
     if isinstance(x, dict):
-        return [t for v in x.values() for t in _tensors(v)]
+        return [t for v in x.values() for t in tensors(v)]
     if isinstance(x, (list, tuple)):
-        return [t for v in x for t in _tensors(v)]
+        return [t for v in x for t in tensors(v)]
     return []
 
 
@@ -210,15 +210,15 @@ class _Tracer(TorchFunctionMode):
                 self.produced[id(t)] = t.numel() * t.element_size()
                 self._keep.append(t)
 
-    def _call_site(self, parent: torch.nn.Module | None) -> tuple[str | None, int | None]:
-        """The line in the parent module's code that is calling a child right now."""
-        if parent is None:
-            return None, None
-        frame = sys._getframe(2)
+    @staticmethod
+    def _call_site(caller: torch.nn.Module | None) -> tuple[str | None, int | None]:
+        """The line of `caller`'s code (its forward, or a method it calls) that is running right now:
+        where a child module or an op was called from."""
+        frame = sys._getframe(2) if caller is not None else None
         for _ in range(40):
             if frame is None:
                 break
-            if frame.f_locals.get("self") is parent:
+            if frame.f_locals.get("self") is caller:
                 return _relative(frame.f_code.co_filename), frame.f_lineno
             frame = frame.f_back
         return None, None
@@ -236,7 +236,7 @@ class _Tracer(TorchFunctionMode):
             self.classes[type(module)] = _where(type(module))
         class_file, class_line = self.classes[type(module)]
         call_file, call_line = self._call_site(parent[1] if parent else None)
-        inputs = _tensors(args) + _tensors(kwargs)
+        inputs = tensors(args) + tensors(kwargs)
         node = Node(
             id=self._new_id(path or "model"),
             kind="module",
@@ -265,7 +265,7 @@ class _Tracer(TorchFunctionMode):
         self.inside_leaf = 0
         node, _, flops_before, sources = self.stack.pop()
         node.flops = self._flops_now() - flops_before
-        outs = _tensors(output)
+        outs = tensors(output)
         node.outputs = [_shape(t) for t in outs]
         if node.leaf:  # a group's inputs and outputs are wired through the nodes inside it
             self._connect(node, sources)
@@ -279,12 +279,12 @@ class _Tracer(TorchFunctionMode):
             return func(*args, **kwargs)
         before = self._flops_now()
         result = func(*args, **kwargs)
-        outs = _tensors(result)
+        outs = tensors(result)
         if not outs:
             return result
         flops = self._flops_now() - before
         name = _op_name(func)
-        sources = self._sources(_tensors(args) + _tensors(kwargs))
+        sources = self._sources(tensors(args) + tensors(kwargs))
         distinct = {s for s, _ in sources}
         if flops == 0 and (not distinct or (name in VIEW_OPS and len(distinct) == 1)):
             if distinct:  # a view: the edge passes through, from the tensor's producer
@@ -299,11 +299,11 @@ class _Tracer(TorchFunctionMode):
             parent=parent.id,
             depth=parent.depth + 1,
             leaf=True,
-            inputs=[_shape(t) for t in _tensors(args) + _tensors(kwargs)],
+            inputs=[_shape(t) for t in tensors(args) + tensors(kwargs)],
             outputs=[_shape(t) for t in outs],
             flops=flops,
         )
-        node.call_file, node.call_line = self._call_site_of_op()
+        node.call_file, node.call_line = self._call_site(self.stack[-1][1])
         self.nodes.append(node)
         self._connect(node, sources)
         self._tag(outs, node.id)
@@ -315,17 +315,6 @@ class _Tracer(TorchFunctionMode):
                 setattr(t, _TAG, src)
                 self.tagged.append(weakref.ref(t))
 
-    def _call_site_of_op(self) -> tuple[str | None, int | None]:
-        module = self.stack[-1][1]
-        frame = sys._getframe(2)
-        for _ in range(40):
-            if frame is None:
-                break
-            if frame.f_locals.get("self") is module:
-                return _relative(frame.f_code.co_filename), frame.f_lineno
-            frame = frame.f_back
-        return None, None
-
     # ---- the run
 
     def run(self, inputs: Any, call: Any) -> Trace:
@@ -333,7 +322,7 @@ class _Tracer(TorchFunctionMode):
         for m in self.paths:
             handles.append(m.register_forward_pre_hook(self._pre, with_kwargs=True))
             handles.append(m.register_forward_hook(self._post, with_kwargs=True, always_call=True))
-        given = _tensors(inputs)
+        given = tensors(inputs)
         for i, t in enumerate(given):
             node = Node(id=f"input{i}" if len(given) > 1 else "input", kind="input", type="input", path="",
                         parent=None, depth=0, leaf=True, outputs=[_shape(t)])
@@ -342,7 +331,7 @@ class _Tracer(TorchFunctionMode):
         try:
             with self.counter, self, torch.no_grad():
                 output = call(self.model, inputs)
-            outs = _tensors(output)
+            outs = tensors(output)
             for i, t in enumerate(outs):
                 node = Node(id=f"output{i}" if len(outs) > 1 else "output", kind="output", type="output", path="",
                             parent=None, depth=0, leaf=True, inputs=[_shape(t)])
