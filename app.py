@@ -18,6 +18,11 @@ else:
     from streamlit.runtime.pages_manager import PagesManager
 
     from ui.server import add_routes
+    from zoo import runtime
+
+    # Once, before any request: how many heavy jobs run at once and on how many torch threads each. Every
+    # thread the server starts later inherits the thread count (see zoo/runtime.py).
+    runtime.configure()
 
     # Our pages live in pages/ (as the client asked) but are wired with st.navigation. Streamlit
     # would otherwise treat pages/ as old-style auto-pages until the first session reaches

@@ -15,6 +15,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # the tests, the AppTest pages and the real server the browser tests start (it inherits the variable).
 _ARTIFACTS = Path(tempfile.mkdtemp(prefix="deepzoo-test-artifacts-"))
 os.environ["DEEPZOO_CACHE_DIR"] = str(_ARTIFACTS)
+# Gradio's cache of uploads and outputs for this session (the server inherits it too): its growth is
+# measured (test_browser_limits.py) without other servers on the machine writing into /tmp/gradio.
+_GRADIO_CACHE = Path(tempfile.mkdtemp(prefix="deepzoo-test-gradio-"))
+os.environ["GRADIO_TEMP_DIR"] = str(_GRADIO_CACHE)
 
 from ui.devserver import CHROMIUM, CHROMIUM_ARGS, chromium_missing, free_port, start_server, stop_server  # noqa: E402
 
@@ -42,6 +46,7 @@ def artifacts() -> Path:
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_ARTIFACTS, ignore_errors=True)
+    shutil.rmtree(_GRADIO_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

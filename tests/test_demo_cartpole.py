@@ -128,7 +128,7 @@ def test_demo_is_registered_for_both_models():
 
 
 def test_page_trains_ppo_live_and_plays_it():
-    at = open_page("pages/model.py", model="ppo")
+    at = open_page("pages/model.py", model="ppo", tab="try")
     at.button(key="cartpole_train").click().run(timeout=300)
     assert not at.exception
     assert "Solved in" in texts(at)
@@ -143,7 +143,7 @@ def test_page_trains_ppo_live_and_plays_it():
 
 
 def test_page_plays_the_shipped_dqn():
-    at = open_page("pages/model.py", model="dqn")
+    at = open_page("pages/model.py", model="dqn", tab="try")
     at.number_input(key="cartpole_dqn_seed").set_value(5)
     at.button(key="cartpole_dqn_play").click().run()
     assert not at.exception and not at.error

@@ -88,7 +88,7 @@ def test_demo_is_registered_for_both_models():
 
 
 def test_try_it_tab_trains_the_vae_and_shows_digits():
-    at = open_page("pages/model.py", model="vae")
+    at = open_page("pages/model.py", model="vae", tab="try")
     assert not at.exception, at.exception
     assert any("Train the VAE" in i.value for i in at.info)
     at.slider(key="digit_generation_epochs").set_value(2).run()
@@ -102,7 +102,7 @@ def test_try_it_tab_trains_the_vae_and_shows_digits():
 
 
 def test_try_it_tab_samples_the_dcgan():
-    at = open_page("pages/model.py", model="dcgan_generator")
+    at = open_page("pages/model.py", model="dcgan_generator", tab="try")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.get("image")
     at.button(key="digit_generation_sample").click().run()

@@ -199,7 +199,7 @@ def test_unknown_layer_is_explained():
 def test_try_it_tab_reads_a_sample():
     from apptest_utils import open_page
 
-    at = open_page("pages/model.py", model="lenet5")
+    at = open_page("pages/model.py", model="lenet5", tab="try")
     assert not at.exception
     at.radio(key="digits_source").set_value("sample").run()
     at.selectbox(key="digits_sample").set_value(8).run()

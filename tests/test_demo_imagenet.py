@@ -60,7 +60,7 @@ def test_unknown_sample_and_odd_arrays_are_explained():
 def test_try_it_tab_shows_espresso_for_the_coffee_sample():
     from apptest_utils import open_page
 
-    at = open_page("pages/model.py", model="efficientnet_lite0")
+    at = open_page("pages/model.py", model="efficientnet_lite0", tab="try")
     assert not at.exception
     at.radio(key="imagenet_source").set_value("sample").run()
     at.selectbox(key="imagenet_sample").set_value("coffee").run()

@@ -62,7 +62,7 @@ def test_demo_is_registered_for_both_models():
 
 
 def test_try_it_tab_trains_and_shows_the_accuracy():
-    at = open_page("pages/model.py", model="gcn")
+    at = open_page("pages/model.py", model="gcn", tab="try")
     assert not at.exception, at.exception
     at.button(key="karate_train").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

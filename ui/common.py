@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Iterator
 
 import streamlit as st
@@ -11,6 +12,7 @@ import zoo
 from zoo.catalog import human_count
 
 from .i18n import DEFAULT, Translator, languages
+from .safe import report_error
 
 MODEL_PAGE = "pages/model.py"
 
@@ -49,11 +51,12 @@ def model_link(key: str, label: str, **kwargs) -> None:
 
 @contextlib.contextmanager
 def guarded(t: Translator) -> Iterator[None]:
-    """Show a clear message instead of a traceback if one view of a page fails."""
+    """Show a clear, translated message instead of a traceback if one view of a page fails; the error is
+    logged once, with its traceback, on the server (`safe.report_error`), and its text is never shown."""
     try:
         yield
     except Exception as e:  # noqa: BLE001 — one broken view must not take the page down
-        st.error(t("model.error", error=f"{type(e).__name__}: {e}"))
+        st.error(report_error(t, e))
 
 
 # ----------------------------------------------------------------------------- introspection artifacts
@@ -74,6 +77,7 @@ def model_artifact(key: str) -> dict:
 
     data = introspect.artifact(key)
     if "error" in data:
+        logging.getLogger("deepzoo").warning("model %r could not be inspected: %s", key, data["error"])
         raise IntrospectionError(data["error"])
     return data
 

@@ -20,7 +20,7 @@ def explorer() -> gr.Blocks:
         if key not in zoo.list_models():  # the API takes any string: never echo it into Markdown
             return "Unknown model: pick one from the list.", ""
         data = introspect.artifact(key)  # from disk, or built once by a worker process — never traced here
-        table = data["summary"]["text"] if "error" not in data else f"This model could not be inspected: {data['error']}"
+        table = data["summary"]["text"] if "error" not in data else "This model could not be inspected (the server log says why)."
         return f"```\n{render_card(key)}\n```", table
 
     with gr.Blocks(title="DeepZoo model explorer") as demo:

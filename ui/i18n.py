@@ -2,6 +2,13 @@
 
 Add a language by adding a file with the same keys; `tests/test_i18n.py` checks they match.
 Keys are dotted (`gallery.title`); values may use `{placeholders}` filled by `str.format`.
+
+Two kinds of text come from the code rather than from these files:
+- a placeholder named after an input limit (`{max_audio_seconds}`, see `zoo.demos.inputs.stated_limits`)
+  is filled as the strings are loaded, so a text states the limit the code checks — also in Gradio
+  widgets, whose labels are looked up by key in the browser and cannot take values;
+- the English of `input.<key>` (what a `BadInput` says) is `zoo.demos.messages`, because the library
+  raises those errors in English without the app; other languages translate them in an `[input]` table.
 """
 
 from __future__ import annotations
@@ -30,7 +37,25 @@ def strings(lang: str) -> dict[str, str]:
     for demo_file in sorted((LOCALES / "demos").glob(f"*.{lang}.toml")):
         demo = demo_file.name.removesuffix(f".{lang}.toml")
         out.update(_flatten(tomllib.loads(demo_file.read_text(encoding="utf-8")), f"demo.{demo}."))
-    return out
+    if lang == DEFAULT:
+        from zoo.demos.messages import MESSAGES
+
+        out.update({f"input.{key}": text for key, text in MESSAGES.items()})
+    return _with_limits(out)
+
+
+class _LimitsOnly(dict):
+    """Fills limit placeholders and leaves every other `{name}` for `Translator` to fill."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+def _with_limits(table: dict[str, str]) -> dict[str, str]:
+    from zoo.demos.inputs import stated_limits
+
+    limits = _LimitsOnly(stated_limits())
+    return {key: text.format_map(limits) if "{" in text else text for key, text in table.items()}
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:

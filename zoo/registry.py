@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -33,11 +34,17 @@ class Entry:
 
 
 _REGISTRY: dict[str, Entry] = {}
-_LOADED = False
+_LOADED = False  # set only once every family module has been imported
+_LOADING = False  # a family module is being imported by the thread that holds _LOAD_LOCK
+_LOAD_LOCK = threading.RLock()  # re-entrant: that thread may ask the registry again while importing
 
 
 class DuplicateModelError(RuntimeError):
     pass
+
+
+class FamilyImportError(ImportError):
+    """A model family file failed to import: the registry would be missing its models."""
 
 
 def register_model(card: ModelCard, example_input: Callable[[], Any]):
@@ -55,16 +62,43 @@ def register_model(card: ModelCard, example_input: Callable[[], Any]):
 
 
 def _load_all() -> None:
-    """Import every family module under zoo/<domain>/ so their decorators run."""
-    global _LOADED
+    """Import every family module under zoo/<domain>/ so their decorators run.
+
+    Thread-safe: the first caller imports, every other thread waits until all families are registered
+    (marking the registry loaded before importing let a second thread see it nearly empty: "unknown model
+    'lenet5'"). A family that fails to import raises FamilyImportError — a registry silently missing a
+    family is worse than an error — and the next call tries again.
+    """
+    global _LOADED, _LOADING
     if _LOADED:
         return
-    _LOADED = True
+    with _LOAD_LOCK:
+        if _LOADED or _LOADING:  # _LOADING: this thread is importing a family that asks the registry
+            return
+        _LOADING = True
+        try:
+            for name in _family_modules():
+                try:
+                    importlib.import_module(name)
+                except Exception as e:
+                    _forget(name)  # its decorators that ran before the error would clash on the retry
+                    raise FamilyImportError(f"model family {name} failed to import: {type(e).__name__}: {e}") from e
+            _LOADED = True
+        finally:
+            _LOADING = False
+
+
+def _family_modules() -> list[str]:
+    names = []
     for domain in DOMAINS:
         pkg = importlib.import_module(f"{__package__}.{domain}")
-        for info in pkgutil.iter_modules(pkg.__path__):
-            if not info.name.startswith("_"):
-                importlib.import_module(f"{pkg.__name__}.{info.name}")
+        names += [f"{pkg.__name__}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
+    return names
+
+
+def _forget(module: str) -> None:
+    for key in [k for k, e in _REGISTRY.items() if e.module == module]:
+        del _REGISTRY[key]
 
 
 def entry(key: str) -> Entry:

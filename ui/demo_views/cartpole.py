@@ -6,8 +6,6 @@ DQN and the random agent are the same for everybody, so their episodes are cache
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 import streamlit as st
 
@@ -17,9 +15,11 @@ from zoo.demos import cartpole as cp
 from zoo.train.rl import SOLVED, WINDOW, train_ppo
 from zoo.weights import WeightsUnavailable
 
+from ..heavy import heavy_job
+from ..safe import report_error
+
 UPDATES = 120  # PPO's budget; it usually solves CartPole in ~50 updates
 COMPARE_EPISODES = 10
-_TRAINING = threading.BoundedSemaphore(2)  # live trainings at once per server: the CPU is shared
 _RUN = "cartpole_ppo_run"  # session state: {"model", "history", "seed"} of this user's PPO
 
 
@@ -58,24 +58,19 @@ def _train_ppo(t) -> None:
     bar, chart, message = st.empty(), st.empty(), st.empty()
 
     if clicked:
-        if not _TRAINING.acquire(blocking=False):
-            message.warning(t("demo.cartpole.busy"))
-        else:
-            try:
 
-                def progress(update: int, returns: list[float], mean100: float) -> None:
-                    text = t("demo.cartpole.training", update=update, total=UPDATES, episodes=len(returns),
-                             mean=f"{mean100:.0f}")
-                    bar.progress(update / UPDATES, text=text)
-                    _line(chart, returns, t)
+        def progress(update: int, returns: list[float], mean100: float) -> None:
+            text = t("demo.cartpole.training", update=update, total=UPDATES, episodes=len(returns),
+                     mean=f"{mean100:.0f}")
+            bar.progress(update / UPDATES, text=text)
+            _line(chart, returns, t)
 
-                model, history = train_ppo(updates=UPDATES, seed=seed, progress=progress)
-                st.session_state[_RUN] = {"model": model, "history": history, "seed": seed}
-                for stale in ("cartpole_ppo_last", "cartpole_compare_result"):  # they showed the previous agent
-                    st.session_state.pop(stale, None)
-            finally:
-                _TRAINING.release()
-            bar.empty()
+        with heavy_job(t):  # the CPU is shared: a training waits for a free core, and says so
+            model, history = train_ppo(updates=UPDATES, seed=seed, progress=progress)
+        st.session_state[_RUN] = {"model": model, "history": history, "seed": seed}
+        for stale in ("cartpole_ppo_last", "cartpole_compare_result"):  # they showed the previous agent
+            st.session_state.pop(stale, None)
+        bar.empty()
 
     run = st.session_state.get(_RUN)
     if run is None:
@@ -117,7 +112,7 @@ def _player(agent: str, t, ppo_model=None) -> None:
                 gif = _gif(cp.play(agent, seed, ppo_model=ppo_model)) if agent == "ppo" else _shared_episode(agent, seed)
             st.session_state[last] = (*gif, seed)
         except (BadInput, WeightsUnavailable) as e:
-            st.error(str(e))
+            st.error(report_error(t, e))
     if last in st.session_state:
         data, ret, steps, played_seed = st.session_state[last]
         c2.image(data, caption=t("demo.cartpole.episode_caption", agent=t(f"demo.cartpole.agent_{agent}"),
@@ -160,7 +155,7 @@ def _compare(t) -> None:
                     means[agent] = _shared_mean(agent, COMPARE_EPISODES)
             st.session_state["cartpole_compare_result"] = means
         except (BadInput, WeightsUnavailable) as e:
-            st.error(str(e))
+            st.error(report_error(t, e))
     means = st.session_state.get("cartpole_compare_result")
     if means:
         for col, (agent, mean) in zip(st.columns(len(means)), means.items()):

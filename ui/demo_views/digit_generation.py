@@ -9,8 +9,11 @@ import streamlit as st
 
 from zoo.demos import BadInput, Demo
 from zoo.demos import digit_generation as dg
+from zoo.demos.inputs import MAX_SEED
 
+from ..heavy import heavy_job
 from ..i18n import Translator
+from ..safe import report_error
 
 RUN = "digit_generation_vae_run"  # session-state slot of this visitor's trained VAE
 
@@ -28,7 +31,7 @@ def render(demo: Demo, key: str, t: Translator) -> None:
         else:
             _dcgan(t)
     except BadInput as e:
-        st.error(str(e))
+        st.error(report_error(t, e))
 
 
 # ----------------------------------------------------------------------------- DCGAN
@@ -42,7 +45,7 @@ def _dcgan(t: Translator) -> None:
     weights = zoo_weights.get("dcgan_generator")
     c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
     # No default value: the seed lives in session state, where "Sample new digits" advances it.
-    seed = c1.number_input(t("demo.digit_generation.seed"), 0, 2**31 - 1, key="digit_generation_seed")
+    seed = c1.number_input(t("demo.digit_generation.seed"), 0, MAX_SEED, key="digit_generation_seed")
     n = c2.slider(t("demo.digit_generation.count"), 8, dg.MAX_SAMPLES, 32, step=8, key="digit_generation_count")
     c3.button(t("demo.digit_generation.sample"), type="primary", key="digit_generation_sample", on_click=_next_seed)
     samples = dg.generate("dcgan_generator", int(seed), int(n))
@@ -80,7 +83,8 @@ def _vae(t: Translator) -> None:
                 epoch / total, text=t("demo.digit_generation.progress", epoch=epoch, total=total, loss=f"{loss:.1f}")
             )
 
-        st.session_state[RUN] = dg.train(int(epochs), int(latent), int(seed), progress=progress)
+        with heavy_job(t):
+            st.session_state[RUN] = dg.train(int(epochs), int(latent), int(seed), progress=progress)
         bar.empty()
     run = st.session_state.get(RUN)
     if run is None:
@@ -107,7 +111,7 @@ def _vae(t: Translator) -> None:
 
     st.markdown(f"**{t('demo.digit_generation.samples')}**")
     c1, c2 = st.columns([1, 3])
-    seed = c1.number_input(t("demo.digit_generation.seed"), 0, 2**31 - 1, 0, key="digit_generation_vae_seed")
+    seed = c1.number_input(t("demo.digit_generation.seed"), 0, MAX_SEED, 0, key="digit_generation_vae_seed")
     with c2:
         _show(dg.generate("vae", int(seed), 16, vae=vae).images, cols=8, scale=3)
 

@@ -8,9 +8,10 @@ import streamlit as st
 
 from zoo.demos import BadInput, Demo
 from zoo.demos import digits as logic
-from zoo.demos.inputs import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from zoo.demos.inputs import MAX_IMAGE_BYTES
 
 from ..i18n import Translator
+from ..safe import report_error
 
 SOURCES = ("draw", "upload", "camera", "sample")
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
@@ -49,9 +50,9 @@ def source_radio(demo: str, sources: tuple[str, ...], t: Translator) -> str:
 
 def upload_or_camera(demo: str, source: str, t: Translator) -> bytes | None:
     """The bytes of an uploaded picture ("upload") or of a camera shot; None until there is one.
-    The upload label `demo.<demo>.upload` may state the limits {mb} (MB) and {mp} (megapixels)."""
+    The upload label `demo.<demo>.upload` states the limits (placeholders filled by `ui.i18n`)."""
     if source == "upload":
-        f = st.file_uploader(t(f"demo.{demo}.upload", mb=MAX_UPLOAD_MB, mp=MAX_IMAGE_PIXELS // 10**6), type=IMAGE_TYPES, key=f"{demo}_upload",
+        f = st.file_uploader(t(f"demo.{demo}.upload"), type=IMAGE_TYPES, key=f"{demo}_upload",
                              max_upload_size=MAX_UPLOAD_MB)
     else:
         f = st.camera_input(t(f"demo.{demo}.camera"), key=f"{demo}_camera")
@@ -86,7 +87,7 @@ def render(demo: Demo, key: str, t: Translator) -> None:
         try:
             r = _predict(image, layer)
         except BadInput as e:
-            st.error(str(e))
+            st.error(report_error(t, e))
             return
         st.metric(t("demo.digits.prediction"), str(r.digit),
                   delta=t("demo.digits.confidence", pct=f"{r.probs[r.digit]:.0%}"), delta_color="off", delta_arrow="off")

@@ -10,6 +10,7 @@ from zoo.demos import BadInput, Demo
 from zoo.demos import imagenet as logic
 
 from ..i18n import Translator
+from ..safe import report_error
 from .digits import source_radio, upload_or_camera
 
 SOURCES = ("sample", "upload", "camera")
@@ -44,7 +45,7 @@ def render(demo: Demo, key: str, t: Translator) -> None:
             with st.spinner(t("demo.imagenet.running")):
                 r = _predict(image)
         except BadInput as e:
-            st.error(str(e))
+            st.error(report_error(t, e))
             return
         st.markdown(t("demo.imagenet.top1", label=r.labels[0], pct=f"{r.probs[0]:.0%}"))
         table = pd.DataFrame({t("demo.imagenet.label"): r.labels, t("demo.imagenet.probability"): r.probs})

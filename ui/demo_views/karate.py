@@ -9,7 +9,9 @@ import streamlit as st
 from zoo.demos import BadInput, Demo
 from zoo.demos.karate import LEADERS, MODELS, KarateResult, classify, layout
 
+from ..heavy import heavy_job
 from ..i18n import Translator
+from ..safe import report_error
 
 COLOURS = ("#1f77b4", "#ff7f0e")  # Mr. Hi, Officer
 
@@ -106,11 +108,11 @@ def render(demo: Demo, key: str, t: Translator) -> None:
     seed = c3.number_input(t("demo.karate.seed"), 0, 10_000, 0, key="karate_seed")
     if st.button(t("demo.karate.train"), type="primary", key="karate_train"):
         try:
-            with st.spinner(t("demo.karate.training")):
+            with heavy_job(t), st.spinner(t("demo.karate.training")):
                 st.session_state["karate_result"] = _classify(model, tuple(labelled), int(epochs), int(seed))
         except BadInput as e:
             st.session_state.pop("karate_result", None)
-            st.error(str(e))
+            st.error(report_error(t, e))
     result: KarateResult | None = st.session_state.get("karate_result")
     if result is not None and result.labelled != sorted(set(labelled)):
         result = None  # the labels changed since that run: draw the new selection, untrained

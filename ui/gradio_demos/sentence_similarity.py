@@ -5,9 +5,8 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from ui.gradio_demos import i18n
-from zoo.demos import BadInput, sentence_similarity as demo
-from zoo.weights import WeightsUnavailable
+from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from zoo.demos import sentence_similarity as demo
 
 
 def _short(s: str, n: int = 40) -> str:
@@ -40,12 +39,13 @@ def heatmap(result: demo.Similarity):
     return layers.properties(width=side, height=side)
 
 
-def compare(sentences: str, query: str):
+def compare(sentences: str, query: str, request: gr.Request = None, progress: gr.Progress = gr.Progress()):
     """(matches table, heatmap, matrix table) for the widget, or a gr.Error the user can act on."""
     try:
-        r = demo.run(sentences, query)
-    except (BadInput, WeightsUnavailable) as e:
-        raise gr.Error(str(e)) from e
+        with heavy_job(request, progress):
+            r = demo.run(sentences, query)
+    except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
+        raise user_error(request, e) from None
     matches = pd.DataFrame(
         [(rank, i + 1, r.sentences[i], round(score, 3)) for rank, (i, score) in enumerate(r.matches, 1)],
         columns=["rank", "line", "sentence", "cosine"],
@@ -57,7 +57,7 @@ def compare(sentences: str, query: str):
 
 def build() -> gr.Blocks:
     L = i18n()
-    with gr.Blocks(title="DeepZoo · Sentence similarity") as blocks:
+    with gr.Blocks(title="DeepZoo · Sentence similarity", delete_cache=DELETE_CACHE) as blocks:
         gr.Markdown(L("demo.sentence_similarity.intro"))
         with gr.Row():
             with gr.Column(scale=3):

@@ -15,11 +15,9 @@ import gradio as gr
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ui.gradio_demos import i18n
+from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, keep_example_files, user_error
 from ui.i18n import Translator, languages
-from zoo.demos import BadInput
 from zoo.demos import spoken_digits as demo
-from zoo.weights import WeightsUnavailable
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples" / "audio"
 INK, ACCENT, PAPER = (55, 65, 81), (234, 88, 12), (255, 255, 255)
@@ -70,14 +68,15 @@ def _translator(request: gr.Request | None) -> Translator:
     return Translator(lang)
 
 
-def classify(path: str | None, request: gr.Request = None):
+def classify(path: str | None, request: gr.Request = None, progress: gr.Progress = gr.Progress()):
     t = _translator(request)
     if not path:
-        raise gr.Error(t("demo.spoken_digits.no_audio"))
+        raise gr.Error(t("demo.spoken_digits.no_audio"), print_exception=False)  # nothing to log: no clip yet
     try:
-        r = demo.run(Path(path).read_bytes())
-    except (BadInput, WeightsUnavailable) as e:
-        raise gr.Error(str(e)) from e
+        with heavy_job(request, progress):
+            r = demo.run(Path(path).read_bytes())
+    except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
+        raise user_error(request, e) from None
     if r.cropped:
         note = t(
             "demo.spoken_digits.cropped", duration=f"{r.duration:.1f}", start=f"{r.start:.2f}", end=f"{r.start + 1:.2f}"
@@ -94,7 +93,7 @@ def classify(path: str | None, request: gr.Request = None):
 
 def build() -> gr.Blocks:
     L = i18n()
-    with gr.Blocks(title="DeepZoo · Spoken digits") as blocks:
+    with gr.Blocks(title="DeepZoo · Spoken digits", delete_cache=DELETE_CACHE) as blocks:
         gr.Markdown(L("demo.spoken_digits.intro"))
         with gr.Row():
             with gr.Column(scale=2):
@@ -108,7 +107,7 @@ def build() -> gr.Blocks:
             wave = gr.Image(type="pil", label=L("demo.spoken_digits.waveform"), interactive=False)
             mel = gr.Image(type="pil", label=L("demo.spoken_digits.spectrogram"), interactive=False)
         outputs = [label, note, wave, mel]
-        gr.Examples(
+        keep_example_files(gr.Examples(
             [[str(p)] for p in sorted(SAMPLES.glob("*")) if p.suffix in (".wav", ".flac", ".ogg", ".mp3")],
             [audio],
             outputs,
@@ -116,6 +115,6 @@ def build() -> gr.Blocks:
             run_on_click=True,
             cache_examples=False,
             label=L("demo.spoken_digits.examples"),
-        )
+        ))
         button.click(classify, audio, outputs, api_name="classify")
     return blocks

@@ -7,19 +7,29 @@ from typing import Iterator
 
 import gradio as gr
 
-from ui.gradio_demos import i18n
-from zoo.demos import BadInput, text_generation as demo
-from zoo.weights import WeightsUnavailable
+from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from zoo.demos import text_generation as demo
 
 
-def generate(prompt: str, model: str, temperature: float, top_k: int, max_new_tokens: int, seed: int) -> Iterator[str]:
+def generate(
+    prompt: str,
+    model: str,
+    temperature: float,
+    top_k: int,
+    max_new_tokens: int,
+    seed: int,
+    request: gr.Request = None,
+    progress: gr.Progress = gr.Progress(),
+) -> Iterator[str]:
     """A Gradio generator: every yield redraws the output box (prompt + continuation), so the text appears
-    byte by byte."""
+    byte by byte. The whole stream is one of the server's heavy jobs."""
     try:
-        for continuation in demo.stream(prompt, model, temperature, top_k, max_new_tokens, seed):
-            yield prompt + continuation
-    except (BadInput, WeightsUnavailable) as e:
-        raise gr.Error(str(e)) from e
+        demo.check(prompt, model, temperature, top_k, max_new_tokens, seed)  # refuse bad input before waiting in line
+        with heavy_job(request, progress):
+            for continuation in demo.stream(prompt, model, temperature, top_k, max_new_tokens, seed):
+                yield prompt + continuation
+    except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
+        raise user_error(request, e) from None
 
 
 DEFAULT_MODEL = "gpt2"
@@ -32,7 +42,7 @@ _MODEL_FROM_URL_JS = (
 
 def build() -> gr.Blocks:
     L = i18n()
-    with gr.Blocks(title="DeepZoo · Text generation") as blocks:
+    with gr.Blocks(title="DeepZoo · Text generation", delete_cache=DELETE_CACHE) as blocks:
         gr.Markdown(L("demo.text_generation.intro"))
         with gr.Row():
             with gr.Column(scale=2):
@@ -52,7 +62,8 @@ def build() -> gr.Blocks:
                                       info=L("demo.text_generation.top_k_info"))
                 with gr.Row():
                     max_new = gr.Slider(1, demo.MAX_NEW_BYTES, value=200, step=1, label=L("demo.text_generation.max_new"))
-                    seed = gr.Number(value=0, precision=0, minimum=0, label=L("demo.text_generation.seed"))
+                    seed = gr.Number(value=0, precision=0, minimum=0, label=L("demo.text_generation.seed"),
+                                     info=L("demo.text_generation.seed_info"))
                 with gr.Row():
                     button = gr.Button(L("demo.text_generation.generate"), variant="primary")
                     stop = gr.Button(L("demo.text_generation.stop"), variant="stop")

@@ -127,15 +127,22 @@ class WaveNet(nn.Module):
         return self.post2(F.relu(self.post1(out)))  # (B, Q, T)
 
     @torch.no_grad()
-    def generate(self, n_samples: int, prime: torch.Tensor | None = None, temperature: float = 1.0) -> torch.Tensor:
-        """Sample n_samples μ-law ids (1, n) one at a time, unconditionally. Naive: each step reruns
-        the net on the last receptive field (the paper's fast generation caches activations)."""
+    def generate(
+        self,
+        n_samples: int,
+        prime: torch.Tensor | None = None,
+        temperature: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Sample n_samples μ-law ids (1, n) one at a time, unconditionally, drawing from `generator` (None:
+        torch's process-wide one). Naive: each step reruns the net on the last receptive field (the paper's
+        fast generation caches activations)."""
         device = self.post2.weight.device
         ids = prime if prime is not None else torch.full((1, 1), self.cfg.quantization_channels // 2, device=device)
         start = ids.shape[1]
         for _ in range(n_samples):
             logits = self(ids[:, -self.receptive_field :])[:, :, -1] / temperature  # (1, Q)
-            ids = torch.cat([ids, torch.multinomial(F.softmax(logits, dim=-1), 1)], dim=1)
+            ids = torch.cat([ids, torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)], dim=1)
         return ids[:, start:]
 
 

@@ -7,14 +7,32 @@ call that same function.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .messages import MESSAGES
+
 
 class BadInput(ValueError):
-    """The user's input cannot be used; the message says why, in words a user understands."""
+    """The user's input cannot be used; the message says why, in words a user understands.
+
+    `key` names the message (`messages.MESSAGES`), `params` fill it: str(e) is the English text, and the
+    app shows the same key in the user's language. Params are shown to the user as text, never markup.
+    """
+
+    def __init__(self, key: str, /, **params: object):
+        if key not in MESSAGES:
+            raise KeyError(f"BadInput: no message {key!r} in zoo/demos/messages.py")
+        self.key = key
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(MESSAGES[key].format(**self.params))
+
+    def __reduce__(self):  # pickles (e.g. across a worker process) by key and params, not by message
+        return functools.partial(BadInput, self.key, **self.params), ()
 
 
 @dataclass(frozen=True)
@@ -33,7 +51,8 @@ class Demo:
 
 
 _DEMOS: dict[str, Demo] = {}
-_LOADED = False
+_LOADED = False  # set once every demo module has been imported
+_LOAD_LOCK = threading.Lock()
 
 
 def register_demo(demo: Demo) -> Demo:
@@ -44,13 +63,17 @@ def register_demo(demo: Demo) -> Demo:
 
 
 def _load_all() -> None:
+    """Import every demo module once; threads asking meanwhile wait (as `zoo.registry._load_all` does)."""
     global _LOADED
     if _LOADED:
         return
-    _LOADED = True
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    with _LOAD_LOCK:
+        if _LOADED:
+            return
+        for info in pkgutil.iter_modules(__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{__name__}.{info.name}")
+        _LOADED = True
 
 
 def all_demos() -> list[Demo]:

@@ -17,6 +17,7 @@ import numpy as np
 from zoo.train.rl import Policy, evaluate, greedy, random_policy, rollout
 
 from . import BadInput, Demo, register_demo
+from .inputs import check_seed
 
 WIDTH, HEIGHT = 300, 200  # frame size in pixels
 MAX_STEPS = 500  # CartPole-v1 ends every episode there: 500 is a perfect return
@@ -110,16 +111,15 @@ def policy_for(agent: str, seed: int = 0, ppo_model=None) -> Policy:
         return random_policy(seed)
     if agent == "ppo":
         if ppo_model is None:
-            raise BadInput("Train PPO first: there is no trained PPO agent in this session yet.")
+            raise BadInput("ppo_untrained")
         return greedy(ppo_model)
-    raise BadInput(f"Unknown agent {agent!r}; choose one of {', '.join(AGENTS)}.")
+    raise BadInput("unknown_agent", value=repr(agent), choices=", ".join(AGENTS))
 
 
 def _check(seed: int, max_steps: int) -> None:
-    if not 0 <= int(seed) <= MAX_SEED:
-        raise BadInput(f"The seed must be a whole number from 0 to {MAX_SEED:,}.")
+    check_seed(seed, MAX_SEED)
     if not 1 <= int(max_steps) <= MAX_STEPS:
-        raise BadInput(f"An episode can last from 1 to {MAX_STEPS} steps (CartPole-v1 stops at {MAX_STEPS}).")
+        raise BadInput("episode_steps", max=MAX_STEPS)
 
 
 def play(agent: str = "dqn", seed: int = 0, max_steps: int = MAX_STEPS, ppo_model=None) -> Episode:
@@ -132,7 +132,7 @@ def mean_return(agent: str, episodes: int = 10, first_seed: int = 0, ppo_model=N
     """Mean return of `agent` over `episodes` episodes with seeds first_seed, first_seed + 1, …"""
     _check(first_seed, MAX_STEPS)
     if not 1 <= int(episodes) <= MAX_EPISODES:
-        raise BadInput(f"Compare over 1 to {MAX_EPISODES} episodes.")
+        raise BadInput("compare_episodes", max=MAX_EPISODES)
     seeds = range(int(first_seed), int(first_seed) + int(episodes))
     return float(np.mean(evaluate(policy_for(agent, int(first_seed), ppo_model), seeds)))
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from . import BadInput, Demo, register_demo
+from .inputs import check_seed
 
 MODELS = ("vae", "dcgan_generator")
 MAX_SAMPLES = 64
@@ -30,14 +31,15 @@ class Samples:
     images: np.ndarray  # (n, H, W) in [0, 1]
 
 
-def _check_range(name: str, value: int, low: int, high: int) -> int:
+def _check_range(key: str, value: int, low: int, high: int) -> int:
+    """`value` as an int in low…high, or BadInput `key` (e.g. "steps_range") saying so."""
     try:
-        value = int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise BadInput(f"{name} must be a whole number from {low} to {high}.") from None
-    if not low <= value <= high:
-        raise BadInput(f"{name} must be from {low} to {high} (got {value}).")
-    return value
+        raise BadInput(key, low=low, high=high, value=repr(value)) from None
+    if not low <= number <= high:
+        raise BadInput(key, low=low, high=high, value=number)
+    return number
 
 
 def _images(x: torch.Tensor) -> np.ndarray:
@@ -49,9 +51,10 @@ def train(epochs: int = 10, latent_dim: int = 20, seed: int = 0, progress=None):
     """Train a VAE on the digits live; returns `zoo.train.generative.VAERun` (model, losses, held-out ELBO)."""
     from ..train.generative import train_vae
 
-    epochs = _check_range("Epochs", epochs, 1, MAX_EPOCHS)
+    epochs = _check_range("epochs_range", epochs, 1, MAX_EPOCHS)
+    seed = check_seed(seed)
     if latent_dim not in LATENT_DIMS:
-        raise BadInput(f"The latent space has {' or '.join(map(str, LATENT_DIMS))} dimensions here (got {latent_dim}).")
+        raise BadInput("latent_dims", choices=" or ".join(map(str, LATENT_DIMS)), value=latent_dim)
     return train_vae(epochs=epochs, latent_dim=int(latent_dim), seed=int(seed), progress=progress)
 
 
@@ -83,8 +86,8 @@ def manifold(vae: torch.nn.Module, n: int = 10) -> np.ndarray:
     """The learned 2-D latent plane (Kingma & Welling, Fig. 4): decode an n×n grid of points placed at
     evenly spaced quantiles of the N(0, 1) prior. Returns (n·n, 28, 28), row by row (top row: high z₂)."""
     if vae.cfg.latent != 2:
-        raise BadInput("The latent plane can be drawn only for a VAE with a 2-dimensional latent space.")
-    n = _check_range("Grid size", n, 2, 20)
+        raise BadInput("latent_plane")
+    n = _check_range("grid_range", n, 2, 20)
     q = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, n))
     z1, z2 = torch.meshgrid(q, q.flip(0), indexing="xy")
     return decode(vae, torch.stack([z1.flatten(), z2.flatten()], dim=1))
@@ -96,8 +99,8 @@ def interpolate(vae: torch.nn.Module, start: int = 3, end: int = 8, steps: int =
     between their means (both ends included). Returns (steps, 28, 28)."""
     from ..train.generative import vae_digits
 
-    start, end = (_check_range("Digit", d, 0, 9) for d in (start, end))
-    steps = _check_range("Steps", steps, 2, MAX_STEPS)
+    start, end = (_check_range("digit_range", d, 0, 9) for d in (start, end))
+    steps = _check_range("steps_range", steps, 2, MAX_STEPS)
     x, y = vae_digits("test")
     pair = torch.stack([x[y == d][which % int((y == d).sum())] for d in (start, end)])
     mu, _ = vae.eval().encode(pair)
@@ -125,9 +128,9 @@ def generate(model: str = "dcgan_generator", seed: int = 0, n: int = 16, vae: to
     """n new digits from `model`: the shipped DCGAN, or a VAE decoding z ~ N(0, I) (the one given, else
     a default one trained on first use)."""
     if model not in MODELS:
-        raise BadInput(f"This demo generates with {' or '.join(MODELS)}, not {model!r}.")
-    seed = _check_range("Seed", seed, 0, 2**31 - 1)
-    n = _check_range("Number of images", n, 1, MAX_SAMPLES)
+        raise BadInput("unknown_model", value=repr(model), choices=" or ".join(MODELS))
+    seed = check_seed(seed)
+    n = _check_range("images_range", n, 1, MAX_SAMPLES)
     if model == "dcgan_generator":
         return Samples(model, seed, sample_dcgan(seed, n))
     vae = vae if vae is not None else default_vae()

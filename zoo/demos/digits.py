@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import BadInput, Demo, register_demo
-from .inputs import DEMO_IMAGE_SIDE, load_image, to_rgb
+from .inputs import DEMO_IMAGE_SIDE, check_image_size, load_image, to_rgb
 
 MODEL = "lenet5"
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples" / "digits"  # <digit>.png, held-out digits
@@ -62,16 +62,18 @@ def picture(image: Any):
     if isinstance(image, (bytes, bytearray)):
         return load_image(bytes(image))
     if isinstance(image, Image.Image):
+        check_image_size(*image.size)
         return image
     arr = np.asarray(image)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim not in (2, 3) or 0 in arr.shape or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
-        raise BadInput(f"Expected a grayscale, RGB or RGBA picture, got an array of shape {arr.shape}.")
+        raise BadInput("picture_shape", shape=tuple(arr.shape))
+    check_image_size(arr.shape[1], arr.shape[0])
     if arr.dtype != np.uint8:
         arr = arr.astype(np.float64)
         if not np.isfinite(arr).all():
-            raise BadInput("The picture contains invalid (NaN or infinite) values.")
+            raise BadInput("picture_not_finite")
         lo, hi = (0.0, 1.0) if arr.min() >= 0 and arr.max() <= 1 else (arr.min(), arr.max())
         arr = np.round((arr - lo) / ((hi - lo) or 1.0) * 255).astype(np.uint8)
     return Image.fromarray(arr)
@@ -111,7 +113,7 @@ def _foreground(gray: np.ndarray) -> np.ndarray:
     fg = gray - ndimage.grey_opening(gray, size=(size, size))
     peak = float(ndimage.median_filter(fg, size=3).max())  # median: one hot pixel is not the ink
     if peak < MIN_CONTRAST:
-        raise BadInput("No digit found: the picture is blank or its strokes barely differ from the background.")
+        raise BadInput("digit_blank")
     return np.clip(fg / peak, 0.0, 1.0)
 
 
@@ -123,7 +125,7 @@ def _crop_square(fg: np.ndarray) -> np.ndarray:
     mask = fg > INK
     labels, n = ndimage.label(mask)
     if n == 0:
-        raise BadInput("No digit found: draw or photograph one dark or light digit on a plain background.")
+        raise BadInput("digit_no_ink")
     sizes = ndimage.sum_labels(mask, labels, index=np.arange(1, n + 1))
     keep = np.isin(labels, 1 + np.flatnonzero(sizes >= SPECK * sizes.max()))
     rows, cols = np.flatnonzero(keep.any(1)), np.flatnonzero(keep.any(0))
@@ -182,7 +184,7 @@ def run(image: Any, layer: str = "c1") -> DigitResult:
     from zoo.train.digits import to_input
 
     if layer not in LAYERS:
-        raise BadInput(f"Unknown layer {layer!r}; choose one of {', '.join(LAYERS)}.")
+        raise BadInput("unknown_layer", value=repr(layer), choices=", ".join(LAYERS))
     if isinstance(image, np.ndarray) and image.shape == (8, 8):
         grid = image.astype(np.float32)
     else:

@@ -46,7 +46,7 @@ def labels() -> tuple[str, ...]:
 def sample(name: str) -> np.ndarray:
     """One of scikit-image's bundled photos, as an H×W×3 or H×W uint8 array."""
     if name not in SAMPLES:
-        raise BadInput(f"Unknown sample {name!r}; choose one of {', '.join(SAMPLES)}.")
+        raise BadInput("unknown_sample", value=repr(name), choices=", ".join(SAMPLES))
     import skimage.data
 
     return getattr(skimage.data, name)()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import BadInput, Demo, register_demo
+from .inputs import check_seed
 
 MODELS = ("gcn", "gat")
 LEADERS = (0, 33)  # Mr. Hi and the club's officer: the default labelled nodes
@@ -52,21 +53,18 @@ def check_labelled(labelled: Sequence[int]) -> list[int]:
     try:
         nodes = sorted({int(i) for i in labelled})
     except (TypeError, ValueError):
-        raise BadInput(f"Labelled nodes must be member numbers from 0 to {n - 1}.") from None
+        raise BadInput("karate_member_numbers", last=n - 1) from None
     if not nodes:
-        raise BadInput("Label at least one member of each faction (e.g. 0, Mr. Hi, and 33, the officer).")
+        raise BadInput("karate_need_both")
     outside = [i for i in nodes if not 0 <= i < n]
     if outside:
-        raise BadInput(f"The club has members 0 to {n - 1}; there is no member {outside[0]}.")
+        raise BadInput("karate_no_member", last=n - 1, value=outside[0])
     seen = {int(graph.y[i]) for i in nodes}
     if len(seen) < len(FACTIONS):
         missing = FACTIONS[({0, 1} - seen).pop()]
-        raise BadInput(
-            f"All labelled members belong to one faction; label at least one member of the {missing} faction "
-            f"too (e.g. node {LEADERS[FACTIONS.index(missing)]}), or the model cannot learn that it exists."
-        )
+        raise BadInput("karate_one_faction", missing=missing, node=LEADERS[FACTIONS.index(missing)])
     if len(nodes) == n:
-        raise BadInput("Leave some members unlabelled: the model predicts the factions of the members it is not shown.")
+        raise BadInput("karate_all_labelled")
     return nodes
 
 
@@ -75,9 +73,10 @@ def classify(model: str = "gcn", labelled: Sequence[int] = LEADERS, epochs: int 
     from ..train.graph import FACTIONS, karate_club, train_node_classifier
 
     if model not in MODELS:
-        raise BadInput(f"This demo runs {' or '.join(MODELS)}, not {model!r}.")
+        raise BadInput("unknown_model", value=repr(model), choices=" or ".join(MODELS))
     if not 1 <= int(epochs) <= MAX_EPOCHS:
-        raise BadInput(f"Train for 1 to {MAX_EPOCHS} epochs (got {epochs}).")
+        raise BadInput("train_epochs", max=MAX_EPOCHS, value=epochs)
+    seed = check_seed(seed)
     nodes = check_labelled(labelled)
     run = train_node_classifier(model, nodes, epochs=int(epochs), seed=int(seed))
     truth = karate_club().y.tolist()

@@ -12,11 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import BadInput, Demo, register_demo
-from .inputs import clean_text
+from .inputs import MAX_SENTENCE_CHARS, MAX_SENTENCES, MAX_TOTAL_CHARS, clean_text
 
-MAX_SENTENCES = 50
-MAX_SENTENCE_CHARS = 500  # ≈ 100 words; the model reads at most 256 tokens and was trained on ≤ 128
-MAX_TOTAL_CHARS = 10_000
 TOP_K = 5
 
 EXAMPLES = (
@@ -55,10 +52,10 @@ def parse_sentences(text: str | bytes | None) -> list[str]:
     text = clean_text(text, MAX_TOTAL_CHARS, what="text")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > MAX_SENTENCES:
-        raise BadInput(f"There are {len(lines)} lines; compare at most {MAX_SENTENCES} sentences at a time.")
+        raise BadInput("too_many_lines", n=len(lines), max=MAX_SENTENCES)
     for n, line in enumerate(lines, 1):
         if len(line) > MAX_SENTENCE_CHARS:
-            raise BadInput(f"Line {n} is {len(line):,} characters long; each sentence may have up to {MAX_SENTENCE_CHARS}.")
+            raise BadInput("line_too_long", line=n, n=f"{len(line):,}", max=MAX_SENTENCE_CHARS)
     return lines
 
 
@@ -69,7 +66,7 @@ def run(sentences: str | bytes | list[str], query: str | None = None, top_k: int
     lines = parse_sentences("\n".join(sentences) if isinstance(sentences, list) else sentences)
     q = clean_text(query, MAX_SENTENCE_CHARS, what="query") if query and str(query).strip() else None
     if len(lines) < 2 and q is None:
-        raise BadInput("Enter at least two sentences, one per line (or one sentence and a query).")
+        raise BadInput("too_few_sentences")
     emb = embed_sentences(lines + ([q] if q else [])).numpy()  # unit vectors: dot product = cosine
     matrix = emb[: len(lines)] @ emb[: len(lines)].T
     matches: list[tuple[int, float]] = []

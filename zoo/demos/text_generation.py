@@ -16,12 +16,12 @@ from typing import Iterator
 
 import torch
 
-from ..train import one_thread
+from ..rng import torch_generator
+from ..runtime import single_threaded
 from . import BadInput, Demo, register_demo
-from .inputs import clean_text
+from .inputs import MAX_PROMPT_CHARS, check_seed, clean_text
 
 MODELS = {"gpt2": "GPT (4 layers, bytes)", "char_lstm": "char-LSTM (2×128, bytes)"}
-MAX_PROMPT_CHARS = 1_000
 MAX_NEW_BYTES = 400
 MAX_TEMPERATURE = 2.0
 EXAMPLES = (
@@ -53,19 +53,21 @@ def _sampler(key: str):
     return {"gpt2": gpt.generate, "char_lstm": lstm.generate}[key]
 
 
-def check(prompt: str | bytes | None, model: str, temperature: float, top_k: int | None, max_new_tokens: int) -> str:
+def check(prompt: str | bytes | None, model: str, temperature: float, top_k: int | None, max_new_tokens: int,
+          seed: object = 0) -> str:
     """The prompt to continue, or BadInput naming the limit that was crossed."""
     if model not in MODELS:
-        raise BadInput(f"Unknown model {model!r}; choose one of: {', '.join(MODELS)}.")
+        raise BadInput("unknown_model", value=repr(model), choices=", ".join(MODELS))
     text = clean_text(prompt, MAX_PROMPT_CHARS, what="text")
     if isinstance(prompt, str) and prompt[-1:] in (" ", "\n"):
         text += prompt[-1]  # clean_text strips, but a final space or newline changes what comes next
     if not 0 <= float(temperature) <= MAX_TEMPERATURE:
-        raise BadInput(f"Temperature must be between 0 (always the likeliest byte) and {MAX_TEMPERATURE}.")
+        raise BadInput("temperature_range", max=MAX_TEMPERATURE)
     if top_k is not None and not 0 <= int(top_k) <= 256:
-        raise BadInput("Top-k must be between 0 (off) and 256.")
+        raise BadInput("top_k_range", max=256)
     if not 1 <= int(max_new_tokens) <= MAX_NEW_BYTES:
-        raise BadInput(f"Generate between 1 and {MAX_NEW_BYTES} new bytes.")
+        raise BadInput("new_bytes_range", max=MAX_NEW_BYTES)
+    check_seed(seed)  # a 20-digit seed from the API would overflow the generator's seeding
     return text
 
 
@@ -77,27 +79,29 @@ def stream(
     max_new_tokens: int = 200,
     seed: int = 0,
 ) -> Iterator[str]:
-    """Yield the continuation so far after every sampled byte. The same seed gives the same text;
-    temperature 0 is greedy decoding (no randomness at all)."""
-    text = check(prompt, model, temperature, top_k, max_new_tokens)
+    """Yield the continuation so far after every sampled byte. The same seed gives the same text, whatever
+    else the process runs meanwhile (the draws come from a generator of this call's own); temperature 0 is
+    greedy decoding (no randomness at all)."""
+    text = check(prompt, model, temperature, top_k, max_new_tokens, seed)
+    seed = check_seed(seed)  # as an int
     net = load(model)
     idx = torch.tensor([list(text.encode("utf-8"))])  # (1, T) byte ids
     # bytes → text incrementally: a multi-byte character is shown once all its bytes are there,
     # and bytes that are not valid UTF-8 become "�" instead of an error
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     out = ""
-    with torch.random.fork_rng(devices=[]):  # a private seed: the app's other random draws are untouched
-        torch.manual_seed(int(seed))
-        tokens = _sampler(model)(net, idx, int(max_new_tokens), float(temperature), int(top_k) if top_k else None)
-        while True:
-            # each step is one tiny forward pass, where extra OpenMP threads only spin-wait on a busy server; set
-            # per step because a streaming UI may resume this generator on a different thread each time
-            with one_thread():
-                token = next(tokens, None)
-            if token is None:
-                break
-            out += decoder.decode(bytes([int(token)]))
-            yield out
+    generator = torch_generator(seed)
+    tokens = _sampler(model)(net, idx, int(max_new_tokens), float(temperature), int(top_k) if top_k else None,
+                             generator)
+    while True:
+        # each step is one tiny forward pass, where extra OpenMP threads only spin-wait on a busy server; per
+        # step because a streaming UI may resume this generator on a different thread each time
+        with single_threaded():
+            token = next(tokens, None)
+        if token is None:
+            break
+        out += decoder.decode(bytes([int(token)]))
+        yield out
     yield out + decoder.decode(b"", final=True)
 
 

@@ -53,17 +53,21 @@ class VAE(nn.Module):
         h = torch.tanh(self.dec(z))  # (B, 500)
         return self.dec_out(h).view(-1, *self.cfg.image_shape)  # (B, 1, 28, 28)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(reconstruction logits, μ, log σ²); ε is drawn from `generator` (None: torch's process-wide one)."""
         mu, logvar = self.encode(x)
         # Reparameterisation: z is a deterministic function of (μ, σ) and outside noise ε, so the
         # ELBO's gradient reaches the encoder (the SGVB estimator with L = 1 sample).
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # (B, 20)
+        eps = torch.randn(mu.shape, dtype=mu.dtype, device=mu.device, generator=generator)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (B, 20)
         return self.decode(z), mu, logvar
 
     @torch.no_grad()
-    def sample(self, n: int) -> torch.Tensor:
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n new images from the prior z ~ N(0, I): pixel probabilities, (n, *image_shape)."""
-        z = torch.randn(n, self.cfg.latent, device=self.dec.weight.device)
+        z = torch.randn(n, self.cfg.latent, device=self.dec.weight.device, generator=generator)
         return torch.sigmoid(self.decode(z))
 
 

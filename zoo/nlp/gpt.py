@@ -102,11 +102,13 @@ def generate(
     max_new_tokens: int,
     temperature: float = 1.0,
     top_k: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> Iterator[torch.Tensor]:
     """Sample `max_new_tokens` continuations of `idx` (B, T), yielding each new token (B, 1) as it is drawn.
 
     temperature < 1 sharpens the distribution (0 → greedy), > 1 flattens it; top_k keeps only the k most
-    likely tokens. Put the model in eval mode first. There is no KV cache: every step re-reads the (cropped)
+    likely tokens. `generator` makes the draws reproducible whatever other threads draw meanwhile (None: torch's
+    process-wide generator). Put the model in eval mode first. There is no KV cache: every step re-reads the (cropped)
     context, which is simple and fast enough for GPT-2 small on a CPU.
     """
     for _ in range(max_new_tokens):
@@ -119,7 +121,7 @@ def generate(
             if top_k is not None:
                 kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, [-1]]  # (B, 1)
                 logits = logits.masked_fill(logits < kth, float("-inf"))
-            nxt = torch.multinomial(F.softmax(logits, dim=-1), num_samples=1)  # (B, 1)
+            nxt = torch.multinomial(F.softmax(logits, dim=-1), num_samples=1, generator=generator)  # (B, 1)
         idx = torch.cat([idx, nxt], dim=1)
         yield nxt
 

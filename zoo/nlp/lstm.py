@@ -223,13 +223,18 @@ class _Continuing:
 
 
 def generate(
-    model: CharLSTM, idx: torch.Tensor, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None
+    model: CharLSTM,
+    idx: torch.Tensor,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> Iterator[torch.Tensor]:
-    """Sample like `zoo.nlp.gpt.generate` (same temperature / top-k rules, yields each new byte (B, 1)),
-    but statefully: the prompt is read once, then every new byte costs a single LSTM step."""
+    """Sample like `zoo.nlp.gpt.generate` (same temperature / top-k / generator rules, yields each new byte
+    (B, 1)), but statefully: the prompt is read once, then every new byte costs a single LSTM step."""
     from .gpt import generate as sample  # one sampling loop for both language models
 
-    yield from sample(_Continuing(model), idx, max_new_tokens, temperature, top_k)
+    yield from sample(_Continuing(model), idx, max_new_tokens, temperature, top_k, generator)
 
 
 @register_model(

@@ -75,11 +75,12 @@ class DQN(nn.Module):
         return self.out(x)  # (B, num_actions): Q(s, a) for every action a
 
     @torch.no_grad()
-    def act(self, obs: torch.Tensor, epsilon: float = 0.0) -> torch.Tensor:
-        """ε-greedy actions (B,): the behaviour policy the paper anneals from ε = 1 to 0.1."""
+    def act(self, obs: torch.Tensor, epsilon: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """ε-greedy actions (B,): the behaviour policy the paper anneals from ε = 1 to 0.1. `generator` makes
+        the draws reproducible (None: torch's process-wide generator)."""
         greedy = self(obs).argmax(dim=-1)
-        explore = torch.rand(greedy.shape, device=greedy.device) < epsilon
-        random = torch.randint(self.cfg.num_actions, greedy.shape, device=greedy.device)
+        explore = torch.rand(greedy.shape, device=greedy.device, generator=generator) < epsilon
+        random = torch.randint(self.cfg.num_actions, greedy.shape, device=greedy.device, generator=generator)
         return torch.where(explore, random, greedy)
 
 

@@ -62,11 +62,16 @@ class ActorCritic(nn.Module):
         value = self.critic(obs).squeeze(-1)  # (B,)
         return logits, value
 
-    def act(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Sample a ~ π_θ(·|s); return (action, log π_θ(a|s), V(s)) — what a rollout stores."""
+    def act(
+        self, obs: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sample a ~ π_θ(·|s); return (action, log π_θ(a|s), V(s)) — what a rollout stores.
+        `generator` makes the draws reproducible (None: torch's process-wide generator)."""
         logits, value = self(obs)
         dist = torch.distributions.Categorical(logits=logits)
-        action = dist.sample()
+        # what dist.sample() does, with a generator it cannot take: one draw per row of probabilities
+        action = torch.multinomial(dist.probs.reshape(-1, logits.shape[-1]), 1, True, generator=generator)
+        action = action.reshape(logits.shape[:-1])  # (B,)
         return action, dist.log_prob(action), value
 
 

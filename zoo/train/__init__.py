@@ -8,17 +8,17 @@ data that ships with a Python package or the OS (never a download), saves safete
 `zoo.weights.save_shipped` with a manifest entry (model key, recipe, dataset, metric, seconds), and
 returns that entry. Live demos (PPO, VAE, GCN) call the same training functions with a progress
 callback.
+
+Every random draw of a recipe comes from generators it owns (`zoo.rng`), and small-model training runs on
+one intra-op thread of its own thread (`zoo.runtime.single_threaded`): a live training on a shared server
+neither disturbs nor is disturbed by what other requests draw or how many threads they use.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import pkgutil
-import threading
-from typing import Any, Callable, Iterator
-
-import torch
+from typing import Any, Callable
 
 Recipe = Callable[[], dict[str, Any]]
 _RECIPES: dict[str, Recipe] = {}
@@ -32,34 +32,6 @@ def recipe(name: str) -> Callable[[Recipe], Recipe]:
         return fn
 
     return decorator
-
-
-_THREADS_LOCK = threading.Lock()
-_THREADS_USERS = 0
-_THREADS_SAVED = 1
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread meanwhile (also a decorator: `@one_thread()`). These MLPs see batches of
-    1–256, where OpenMP threads only add overhead — and on a busy CPU their spin-waits make each
-    forward 10–100× slower (measured here: 0.2 ms → 3–40 ms).
-
-    torch's thread count is per thread once set, but new threads copy a global; the count of
-    concurrent users restores that global only when the last one leaves (several app sessions)."""
-    global _THREADS_USERS, _THREADS_SAVED
-    with _THREADS_LOCK:
-        if _THREADS_USERS == 0:
-            _THREADS_SAVED = torch.get_num_threads()
-        _THREADS_USERS += 1
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            _THREADS_USERS -= 1
-            if _THREADS_USERS == 0:
-                torch.set_num_threads(_THREADS_SAVED)
 
 
 def recipes() -> dict[str, Recipe]:

@@ -19,7 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import one_thread, recipe
+from ..rng import build, torch_generator
+from ..runtime import single_threaded
+from . import recipe
 
 FILE = "lenet5_digits.safetensors"
 DATASET = "scikit-learn load_digits (UCI optdigits, 8×8 → 32×32)"
@@ -70,11 +72,8 @@ def train(
 ) -> tuple[torch.nn.Module, float]:
     """Train LeNet-5 with Adam; returns the model (eval mode) and its held-out accuracy in [0, 1].
     `progress(epoch, held_out_accuracy)` is called after every epoch."""
-    import zoo
-
-    with one_thread():  # a 62K-parameter net: more threads only add synchronisation (10× slower on a busy CPU)
-        torch.manual_seed(seed)  # the initial weights too
-        return _train(zoo.create_model("lenet5"), epochs, lr, batch_size, seed, progress)
+    with single_threaded():  # a 62K-parameter net: more threads only add synchronisation (10× slower on a busy CPU)
+        return _train(build("lenet5", torch_generator(seed)), epochs, lr, batch_size, seed, progress)
 
 
 def _train(model, epochs, lr, batch_size, seed, progress) -> tuple[torch.nn.Module, float]:

@@ -22,8 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..rng import build, torch_generator
+from ..runtime import single_threaded  # small batches: see zoo/train/graph.py
 from . import recipe
-from . import one_thread  # small batches: see zoo/train/graph.py
 
 # A fixed shuffle of the 1,797 digits: the first 1,500 train, the other 297 are held out.
 DIGITS_TRAIN = 1500
@@ -73,9 +74,7 @@ def heldout_nelbo(model: torch.nn.Module, x: torch.Tensor, seed: int = 0) -> flo
     """Negative ELBO per image on `x` (one reparameterised sample, seeded so runs compare)."""
     from ..generative.vae import elbo_loss
 
-    with torch.random.fork_rng():  # leaves the caller's random stream alone
-        torch.manual_seed(seed)
-        recon, mu, logvar = model.eval()(x)
+    recon, mu, logvar = model.eval()(x, generator=torch_generator(seed))
     return elbo_loss(recon, x, mu, logvar).item()
 
 
@@ -84,13 +83,12 @@ def train_vae(
 ) -> VAERun:
     """Train the zoo's VAE (784 → 500 → latent) on the digits with Adam, maximising the ELBO."""
     from ..generative.vae import elbo_loss
-    from ..registry import create_model
 
     start = time.perf_counter()
     x_train, _ = vae_digits("train")
     x_test, _ = vae_digits("test")
-    torch.manual_seed(seed)
-    model = create_model("vae", latent=latent_dim)
+    noise = torch_generator(seed)  # the initial weights, then the reparameterisation's ε
+    model = build("vae", noise, latent=latent_dim)
     before = heldout_nelbo(model, x_test)
     # Start the decoder at the average digit (output bias = logit of the mean training pixel, a common
     # trick): otherwise a short training spends itself on learning that the 4-pixel frame is always
@@ -101,13 +99,13 @@ def train_vae(
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(seed)
     losses = []
-    with one_thread():
+    with single_threaded():
         for epoch in range(epochs):
             model.train()
             total = 0.0
             for idx in torch.randperm(len(x_train), generator=g).split(batch_size):
                 xb = x_train[idx]
-                recon, mu, logvar = model(xb)
+                recon, mu, logvar = model(xb, generator=noise)
                 loss = elbo_loss(recon, xb, mu, logvar)
                 opt.zero_grad()
                 loss.backward()
@@ -166,11 +164,10 @@ def train_dcgan(
     2.27; rarest digit 7% vs 4% of samples).
     """
     from ..generative.dcgan import gan_losses
-    from ..registry import create_model
 
     x_train = digits(DCGAN_CONFIG["image_size"], split="train")[0] * 2 - 1  # tanh range
-    torch.manual_seed(seed)
-    g, d = create_model("dcgan_generator", **DCGAN_CONFIG), create_model("dcgan_discriminator", **DCGAN_CONFIG)
+    init = torch_generator(seed)
+    g, d = build("dcgan_generator", init, **DCGAN_CONFIG), build("dcgan_discriminator", init, **DCGAN_CONFIG)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     gen = torch.Generator().manual_seed(seed)

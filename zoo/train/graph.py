@@ -19,9 +19,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..rng import build, drawing_from, torch_generator
+
 # Tiny matrices: torch's extra threads only wait for each other, and on a busy CPU that makes training
 # 10–50× slower (GCN here: 0.4 s on one thread, 11–27 s on two). Shared with the other live trainings.
-from . import one_thread
+from ..runtime import single_threaded
 
 FACTIONS = ("Mr. Hi", "Officer")
 
@@ -68,20 +70,20 @@ class NodeRun:
 def train_node_classifier(key: str, labelled_nodes: Sequence[int], epochs: int = 200, seed: int = 0) -> NodeRun:
     """Train GCN or GAT on the karate club seeing only the factions of `labelled_nodes` (the loss is the
     cross-entropy on those nodes alone); predict every node's faction."""
-    from ..registry import create_model
-
     start = time.perf_counter()
     graph = karate_club()
     settings = TRAIN[key]
-    torch.manual_seed(seed)
-    model = create_model(key, in_features=graph.x.shape[1], num_classes=len(FACTIONS), **settings["overrides"])
+    g = torch_generator(seed)  # the initial weights, then every dropout mask
+    model = build(key, g, in_features=graph.x.shape[1], num_classes=len(FACTIONS), **settings["overrides"])
     opt = torch.optim.Adam(model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"])
     idx = torch.tensor(sorted(set(labelled_nodes)), dtype=torch.long)
     losses = []
-    with one_thread():
+    with single_threaded():
         for _ in range(epochs):
             model.train()
-            loss = F.cross_entropy(model(graph.x, graph.adj)[idx], graph.y[idx])
+            with drawing_from(g):  # F.dropout inside the layers takes no generator
+                logits = model(graph.x, graph.adj)
+            loss = F.cross_entropy(logits[idx], graph.y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

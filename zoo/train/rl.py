@@ -23,7 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import one_thread, recipe
+from ..rng import build, torch_generator
+from ..runtime import single_threaded
+from . import recipe
 
 ENV_ID = "CartPole-v1"
 SOLVED = 195.0  # mean return over 100 consecutive episodes
@@ -42,7 +44,7 @@ def make_env():
 # ----------------------------------------------------------------------------- playing episodes
 
 
-@one_thread()
+@single_threaded()
 def rollout(policy: Policy, seed: int, max_steps: int = 500) -> tuple[float, list[np.ndarray]]:
     """Play one episode from the start state fixed by `seed`.
 
@@ -102,7 +104,7 @@ class PPOHistory:
 Progress = Callable[[int, list[float], float], None]  # (update, episode returns so far, mean of last 100)
 
 
-@one_thread()
+@single_threaded()
 def train_ppo(
     updates: int = 120,
     seed: int = 0,
@@ -125,12 +127,11 @@ def train_ppo(
     Each update collects `rollout_steps` steps from each of `num_envs` environments, computes GAE
     advantages, then takes `epochs` passes of `minibatches` clipped-surrogate steps (Algorithm 1).
     `progress(update, returns, mean100)` is called after every update (the demo's live chart)."""
-    import zoo
     from zoo.rl.ppo import gae, ppo_loss
 
-    torch.manual_seed(seed)  # initial weights, sampled actions, minibatches; environments are seeded apart
+    rng = torch_generator(seed)  # initial weights, sampled actions, minibatches; environments are seeded apart
     start = time.perf_counter()
-    model = zoo.create_model("ppo")
+    model = build("ppo", rng)
     opt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-5)
     envs = [make_env() for _ in range(num_envs)]
     obs = np.stack([env.reset(seed=seed * 1000 + i)[0] for i, env in enumerate(envs)])
@@ -152,7 +153,7 @@ def train_ppo(
         for t in range(rollout_steps):
             o = torch.as_tensor(obs, dtype=torch.float32)
             with torch.no_grad():
-                action, logp, value = model.act(o)
+                action, logp, value = model.act(o, generator=rng)
             b_obs[t], b_act[t], b_logp[t], b_val[t] = o, action, logp, value
             for i, env in enumerate(envs):
                 obs[i], reward, terminated, truncated, _ = env.step(int(action[i]))
@@ -175,7 +176,7 @@ def train_ppo(
         flat = (b_obs.reshape(batch, 4), b_act.reshape(batch), b_logp.reshape(batch),
                 advantages.reshape(batch), returns.reshape(batch))
         for _ in range(epochs):
-            for idx in torch.randperm(batch).chunk(minibatches):
+            for idx in torch.randperm(batch, generator=rng).chunk(minibatches):
                 mb_obs, mb_act, mb_logp, mb_adv, mb_ret = (x[idx] for x in flat)
                 logits, values = model(mb_obs)
                 dist = torch.distributions.Categorical(logits=logits)
@@ -206,7 +207,7 @@ def train_ppo(
 
 
 @recipe("dqn_cartpole")
-@one_thread()
+@single_threaded()
 def dqn_cartpole(
     total_steps: int = 50_000,
     seed: int = 0,
@@ -225,13 +226,12 @@ def dqn_cartpole(
     save: bool = True,
 ) -> dict:
     """Double DQN on CartPole-v1 → dqn_cartpole.safetensors (greedy mean return, 20 held-out episodes)."""
-    import zoo
     from zoo.weights import save_shipped
 
-    torch.manual_seed(seed)  # initial weights and ε-greedy draws; replay and environment are seeded apart
+    torch_rng = torch_generator(seed)  # initial weights and ε-greedy draws; replay and environment are seeded apart
     start = time.perf_counter()
     config = {"obs_dim": 4, "num_actions": 2, "hidden": hidden}
-    q = zoo.create_model("dqn", **config)
+    q = build("dqn", torch_rng, **config)
     target = copy.deepcopy(q)  # Q̂: the frozen copy that computes the targets
     opt = torch.optim.Adam(q.parameters(), lr=lr)
 
@@ -250,7 +250,7 @@ def dqn_cartpole(
     for step in range(total_steps):
         # ε-greedy behaviour policy, ε annealed linearly (Mnih et al.: from 1 to 0.1 over 1M frames).
         epsilon = max(eps_end, eps_start - (eps_start - eps_end) * step / eps_steps)
-        action = int(q.act(torch.as_tensor(obs).unsqueeze(0), epsilon)[0])
+        action = int(q.act(torch.as_tensor(obs).unsqueeze(0), epsilon, generator=torch_rng)[0])
         next_obs, reward, terminated, truncated, _ = env.step(action)
         i = step % buffer_size
         s_buf[i], a_buf[i], r_buf[i], s2_buf[i], term_buf[i] = obs, action, reward, next_obs, terminated

@@ -28,7 +28,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import one_thread, recipe
+from ..rng import build, torch_generator
+from ..runtime import single_threaded
+from . import recipe
 
 ACCENTS = ("en-gb", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc", "en-029")
 VARIANTS = (  # espeak-ng's voice variants (files in espeak-ng-data/voices/!v): formants, pitch range, breathiness
@@ -246,19 +248,17 @@ def write_samples(words: tuple[str, ...]) -> list[Path]:
 @recipe("spoken_digits")
 def spoken_digits(epochs: int = 12, takes: int = 1) -> dict:
     """M5 on espeak-ng digits (10 classes, 8 kHz); evaluated on held-out synthetic voices."""
-    import zoo
     from zoo.weights import get, manifest, save_shipped
 
     t0 = time.time()
     # A 27K-parameter net on batches of 64: intra-op threads cost more than they save on a busy
     # CPU (10× slower here), and one thread makes the run bit-for-bit reproducible.
-    with one_thread():
-        torch.manual_seed(0)
+    with single_threaded():
         words = get("m5").labels  # "zero".."nine": the registered weights' labels are what espeak-ng says
         x_train, y_train = synthesize(words, voices(held_out=False), takes=takes, seed=0)
         x_test, y_test = synthesize(words, voices(held_out=True), takes=1, seed=1)
         t_data = time.time() - t0
-        model = zoo.create_model("m5", num_classes=len(words))
+        model = build("m5", torch_generator(0), num_classes=len(words))
         loss = train(model, x_train, y_train, epochs)
         acc = accuracy(model, x_test, y_test)
         samples = write_samples(words)

@@ -22,7 +22,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from . import one_thread, recipe
+from ..rng import build, drawing_from, torch_generator
+from ..runtime import single_threaded
+from . import recipe
 
 DATASET = "pydoc_data.topics (Python's bundled help texts, ~466 KB), topics joined in key order; last 10% held out"
 HELD_OUT = 0.1
@@ -78,8 +80,8 @@ def train_lm(
     """Next-byte prediction on random windows of the training split: AdamW, linear warm-up then cosine decay,
     gradient-norm clipping (Graves 2013 clips too: recurrent gradients can blow up). Returns the last loss."""
     train, _ = corpus()
-    torch.manual_seed(seed)
-    g = torch.Generator().manual_seed(seed)
+    dropout = torch_generator(seed)  # dropout masks, if the config has dropout
+    g = torch_generator(seed)  # the training windows
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=0.01)
     warmup = max(1, steps // 20)
@@ -88,11 +90,12 @@ def train_lm(
     )
     offsets = torch.arange(seq_len + 1)
     loss = torch.tensor(float("nan"))
-    with one_thread():
+    with single_threaded():
         for step in range(steps):
             starts = torch.randint(0, len(train) - seq_len - 1, (batch, 1), generator=g)
             chunk = train[starts + offsets]  # (batch, seq_len + 1)
-            logits = model(chunk[:, :-1])
+            with drawing_from(dropout):
+                logits = model(chunk[:, :-1])
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), chunk[:, 1:].reshape(-1))
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -109,15 +112,14 @@ def fit(
 ) -> tuple[torch.nn.Module, dict]:
     """Build `key` with the config of its registered weights `weights_name` (plus `overrides`), train it,
     and measure it on the held-out split."""
-    from .. import create_model, weights
+    from .. import weights
 
     config = {**weights.get(key, weights_name).config, **overrides}
-    torch.manual_seed(seed)  # the initial weights too: a re-run reproduces the shipped file
-    model = create_model(key, **config)
+    model = build(key, torch_generator(seed), **config)  # the initial weights too: a re-run reproduces the file
     t0, cpu0 = time.time(), time.process_time()
     train_loss = train_lm(model, steps, batch, seq_len, lr, seed)
     _, held_out = corpus()
-    with one_thread():
+    with single_threaded():
         model.eval()
         bpb, full = bits_per_byte(model, held_out), bits_at_full_context(model, held_out)
     return model, {
