@@ -35,16 +35,34 @@ def require_chromium() -> None:
         pytest.skip(why)
 
 
+_PREBUILD: subprocess.Popen | None = None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that read artifacts run last, so the background build below has the whole suite to finish."""
+    items.sort(key=lambda item: "artifacts" in getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_finish(session):
+    """Start building every model's introspection artifact as soon as the tests are known, the way the
+    Dockerfile builds them (`python -m zoo introspect --all`), in the background: the tests that need no
+    artifact run meanwhile, and the build is not charged to one test's timeout."""
+    global _PREBUILD
+    if any("artifacts" in getattr(item, "fixturenames", ()) for item in session.items):
+        _PREBUILD = subprocess.Popen([sys.executable, "-m", "zoo", "introspect", "--all", "--quiet"], cwd=ROOT)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Every model's introspection artifact, built once per session the way the Dockerfile builds them
-    (`python -m zoo introspect --all`): pages then read them from disk."""
-    jobs = str(os.cpu_count() or 1)
-    subprocess.run([sys.executable, "-m", "zoo", "introspect", "--all", "--quiet", "--jobs", jobs], cwd=ROOT, check=True)
+    """Every model's artifact on disk (pages then read them instead of building them)."""
+    proc = _PREBUILD or subprocess.Popen([sys.executable, "-m", "zoo", "introspect", "--all", "--quiet"], cwd=ROOT)
+    assert proc.wait() == 0, "python -m zoo introspect --all failed: see its output above"
     return _ARTIFACTS
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _PREBUILD is not None and _PREBUILD.poll() is None:
+        _PREBUILD.kill()
     shutil.rmtree(_ARTIFACTS, ignore_errors=True)
     shutil.rmtree(_GRADIO_CACHE, ignore_errors=True)
 

@@ -97,7 +97,7 @@ def build_artifact(key: str) -> dict:
         "example_input": shape_text(inputs),
         "summary": s.to_json(),
         "graph": graph_json(t),
-        "dot": dots_by_depth(key, model, inputs),
+        "dot": dots_by_depth(key, model, inputs, deepest=max((n.depth for n in t.nodes if n.kind == "module"), default=1)),
         "source": {"path": src.path, "module": src.module, "factory_line": src.factory_line, "lines": src.lines},
     }
 

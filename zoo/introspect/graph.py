@@ -53,11 +53,17 @@ def with_direction(dot: str, direction: str) -> str:
     return dot.replace("rankdir=TB", f"rankdir={direction}", 1)
 
 
-def dots_by_depth(key: str, model: torch.nn.Module, inputs: Any, max_edges: int = MAX_READABLE_EDGES) -> dict[str, dict]:
+def dots_by_depth(
+    key: str, model: torch.nn.Module, inputs: Any, max_edges: int = MAX_READABLE_EDGES, deepest: int | None = None
+) -> dict[str, dict]:
     """{"1": {"dot", "edges"}, "2": ...}: every offered depth whose graph stays readable, and depth 1
-    always (ResNet-152 at depth 3 has 608 edges; GPT-3's 96 blocks at depth 2, 967)."""
-    out = {}
+    always (ResNet-152 at depth 3 has 608 edges; GPT-3's 96 blocks at depth 2, 967). Past `deepest`
+    (the deepest module nesting) every depth draws the same graph: it is stored, not traced again."""
+    out: dict[str, dict] = {}
     for d in DEPTHS:
+        if deepest is not None and d > max(deepest, 1):
+            out[str(d)] = out[str(d - 1)]
+            continue
         dot, edges = torchview_dot(key, model, inputs, d)
         if d > 1 and edges > max_edges:
             break  # deeper graphs only grow
