@@ -6,6 +6,7 @@ import streamlit as st
 
 import zoo
 from ui import common
+from ui.safe import md, shorten
 from ui.common import domain_label, guarded, model_link, translator
 from zoo import demos as demo_registry
 from zoo import introspect
@@ -18,8 +19,9 @@ keys = zoo.list_models()
 
 requested = st.query_params.get("model")
 if requested is not None and requested not in keys:
-    st.error(t("model.unknown", key=requested))
-    suggestions = zoo.suggest(requested)
+    # the key comes from the URL, i.e. from whoever wrote the link: shown as text, never as Markdown
+    st.error(t("model.unknown", key=md(requested)))
+    suggestions = zoo.suggest(shorten(requested, 64))
     if suggestions:
         st.write(t("model.suggest"))
         for k in suggestions:
@@ -73,8 +75,8 @@ def artifact() -> dict | None:
             return common.model_artifact(key)
         with st.spinner(t("model.building", name=card.name)):
             return common.model_artifact(key)
-    except common.IntrospectionError as e:
-        st.error(t("model.introspect_failed", error=str(e)))
+    except common.IntrospectionError:  # the reason is in the server log (ui.common), not shown raw
+        st.error(t("model.introspect_failed"))
         return None
 
 
@@ -117,35 +119,64 @@ if tab_overview.open:
 
 if tab_arch.open:
     with tab_arch:
-        c1, c2 = st.columns([3, 2])
-        depth = c1.slider(t("model.depth"), 1, max(introspect.DEPTHS), 2, key="graph_depth", help=t("model.depth_help"))
-        direction = c2.segmented_control(
-            t("model.direction"), ["TB", "LR"], default="TB", key="graph_dir", required=True,
-            format_func=lambda d: t("model.direction_tb") if d == "TB" else t("model.direction_lr"),
+        from urllib.parse import urlencode
+
+        from ui import viewer as arch_viewer
+        from ui.i18n import strings as locale_strings
+
+        # the interactive viewer (ui/viewer) by default; the static torchview picture stays as a fallback
+        mode = st.segmented_control(
+            t("viewer.mode"), ["interactive", "static"], key="graph_mode", required=True,
+            default="static" if st.query_params.get("graph") == "static" else "interactive",
+            format_func=lambda m: t(f"viewer.mode_{m}"),
         )
-        art = None
-        with guarded(t):
-            art = artifact()
-        if art is not None:
+        if mode != "static":
+            art = None
             with guarded(t):
-                drawn_depth = introspect.readable_depth(art["dot"], depth)
-                graph = art["dot"][str(drawn_depth)]
-                dot = introspect.with_direction(graph["dot"], direction or "TB")
-                st.caption(t("model.graph_caption", shape=art["example_input"]))
-                if drawn_depth < depth:
-                    st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
-                if art["device"] == "meta":
-                    st.info(t("model.graph_meta"))
-                if graph["edges"] > 2 * introspect.MAX_READABLE_EDGES:  # even the top level is too big to lay out
-                    st.warning(t("model.graph_too_big", edges=graph["edges"]))
-                else:
-                    st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
-                d1, d2 = st.columns(2)
-                d1.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot",
-                                   mime="text/vnd.graphviz", on_click="ignore")
-                d2.download_button(t("model.download_graph_json"), json.dumps(art["graph"], ensure_ascii=False),
-                                   file_name=f"{key}_graph.json", mime="application/json", on_click="ignore",
-                                   help=t("model.graph_json_help"))
+                art = artifact()
+            if art is not None:
+                with guarded(t):
+                    st.caption(t("viewer.help"))
+                    if art["device"] == "meta":
+                        st.info(t("model.graph_meta"))
+                    arch_viewer.viewer(
+                        art["graph"], key=f"arch_viewer_{key}", labels=arch_viewer.labels_for(locale_strings(lang)),
+                        name=key, code_href="?" + urlencode({"model": key, "tab": "code", "lang": lang}),
+                        source_path=(art.get("source") or {}).get("path"), height=680,
+                    )
+                    st.download_button(t("model.download_graph_json"), json.dumps(art["graph"], ensure_ascii=False),
+                                       file_name=f"{key}_graph.json", mime="application/json", on_click="ignore",
+                                       help=t("model.graph_json_help"), key="graph_json_interactive")
+        if mode == "static":
+            c1, c2 = st.columns([3, 2])
+            depth = c1.slider(t("model.depth"), 1, max(introspect.DEPTHS), 2, key="graph_depth", help=t("model.depth_help"))
+            direction = c2.segmented_control(
+                t("model.direction"), ["TB", "LR"], default="TB", key="graph_dir", required=True,
+                format_func=lambda d: t("model.direction_tb") if d == "TB" else t("model.direction_lr"),
+            )
+            art = None
+            with guarded(t):
+                art = artifact()
+            if art is not None:
+                with guarded(t):
+                    drawn_depth = introspect.readable_depth(art["dot"], depth)
+                    graph = art["dot"][str(drawn_depth)]
+                    dot = introspect.with_direction(graph["dot"], direction or "TB")
+                    st.caption(t("model.graph_caption", shape=art["example_input"]))
+                    if drawn_depth < depth:
+                        st.info(t("model.graph_reduced", asked=depth, shown=drawn_depth))
+                    if art["device"] == "meta":
+                        st.info(t("model.graph_meta"))
+                    if graph["edges"] > 2 * introspect.MAX_READABLE_EDGES:  # even the top level is too big to lay out
+                        st.warning(t("model.graph_too_big", edges=graph["edges"]))
+                    else:
+                        st.graphviz_chart(dot)  # natural size: small graphs stay small, big ones scroll
+                    d1, d2 = st.columns(2)
+                    d1.download_button(t("model.download_dot"), dot, file_name=f"{key}_depth{drawn_depth}.dot",
+                                       mime="text/vnd.graphviz", on_click="ignore")
+                    d2.download_button(t("model.download_graph_json"), json.dumps(art["graph"], ensure_ascii=False),
+                                       file_name=f"{key}_graph.json", mime="application/json", on_click="ignore",
+                                       help=t("model.graph_json_help"))
 
 if tab_layers.open:
     with tab_layers:
@@ -156,7 +187,9 @@ if tab_layers.open:
             with guarded(t):
                 s = art["summary"]
                 deepest = max((r["depth"] for r in s["rows"]), default=1)
-                sdepth = st.slider(t("model.summary_depth"), 1, max(deepest, 2), min(3, deepest), key="summary_depth")
+                sdepth = deepest  # a flat model (LeNet-5) has nothing to fold
+                if deepest > 1:
+                    sdepth = st.slider(t("model.summary_depth"), 1, deepest, min(3, deepest), key="summary_depth")
                 p, mem = s["params"], s["memory"]
                 m1, m2, m3, m4, m5 = st.columns(5)
                 m1.metric(t("model.total_params"), human_count(p["unique"]), help=t("model.params_help", n=f"{p['unique']:,}", tied=f"{p['total'] - p['unique']:,}"))
@@ -186,6 +219,16 @@ if tab_code.open:
         st.caption(t("model.code_caption", path=src["path"], lines=src["lines"], line=src["line"]))
         file_name = src["path"].rsplit("/", 1)[-1]
         st.download_button(t("model.download_code", file=file_name), src["text"], file_name=file_name, mime="text/x-python", on_click="ignore")
+        # ?line=N (the architecture viewer's node links): that line, marked, with a few around it, above the file
+        wanted_line = st.query_params.get("line", "")
+        code_lines = src["text"].splitlines()
+        if wanted_line.isdigit() and 1 <= int(wanted_line) <= len(code_lines):
+            at_line = int(wanted_line)
+            first, last = max(1, at_line - 4), min(len(code_lines), at_line + 8)
+            width = len(str(last))
+            st.caption(t("viewer.code_excerpt", line=at_line, path=src["path"]))
+            st.code("\n".join(f"{'▶' if i == at_line else ' '} {i:>{width}}  {code_lines[i - 1]}" for i in range(first, last + 1)),
+                    language="python")
         st.code(src["text"], language="python", line_numbers=True)
 
 if tab_try.open:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import zoo
@@ -76,10 +78,10 @@ def test_model_page_renders_every_tab(key, artifacts):
     """Each tab, opened by its link (?tab=...), shows its content from the model's artifact."""
     at = _open_tab(key, "overview")  # measured parameters match the card
     assert at.success and ("matches" in at.success[0].value or "within" in at.success[0].value)
-    architecture = _open_tab(key, "architecture").tabs[1]
-    charts = architecture.get("graphviz_chart")
-    too_big = [w for w in architecture.warning if "too many to lay out" in w.value]
-    assert too_big or (charts and "digraph" in charts[0].proto.spec)
+    architecture = _open_tab(key, "architecture").tabs[1]  # the interactive viewer, fed the graph JSON
+    viewers = architecture.get("bidi_component")
+    assert viewers and viewers[0].proto.component_name == "deepzoo.viewer"
+    assert json.loads(viewers[0].proto.json)["graph"]["nodes"]
     layers = _open_tab(key, "layers").tabs[2]
     assert len(layers.dataframe) == 1 and len(layers.dataframe[0].value) > 0
     assert len(layers.metric) == 5
@@ -88,12 +90,22 @@ def test_model_page_renders_every_tab(key, artifacts):
     assert code and f"def {key}(" in code[0].value
 
 
+@pytest.mark.parametrize("key", ["lenet5", "resnet152", "gpt3"])
+def test_static_graph_stays_as_a_fallback(key, artifacts):
+    at = open_page("pages/model.py", model=key, tab="architecture", graph="static")
+    assert not at.exception and not at.error
+    architecture = at.tabs[1]
+    charts = architecture.get("graphviz_chart")
+    too_big = [w for w in architecture.warning if "too many to lay out" in w.value]
+    assert too_big or (charts and "digraph" in charts[0].proto.spec)
+
+
 def test_model_page_tabs_are_lazy(artifacts):
     """Only the open tab runs: the Overview does not lay out graphs or build tables."""
     at = _open_tab("resnet50", "overview")
-    assert not at.get("graphviz_chart") and not at.dataframe and not at.code
+    assert not at.get("graphviz_chart") and not at.get("bidi_component") and not at.dataframe and not at.code
     at = _open_tab("resnet50", "layers")
-    assert at.dataframe and not at.get("graphviz_chart")
+    assert at.dataframe and not at.get("graphviz_chart") and not at.get("bidi_component")
     at = _open_tab("resnet50", "no-such-tab")  # a bad link opens the Overview
     assert at.success and not at.dataframe
 
