@@ -105,8 +105,8 @@ if tab_overview.open:
                 st.metric(t("model.metric"), f"{m.value:g}{'' if m.unit == '%' else ' '}{m.unit}", help=f"{m.name}, {m.dataset} — {m.source}")
                 st.caption(f"{m.name} · {m.dataset}")
             st.markdown(f"**{t('model.input')}:** {loc.input}  \n**{t('model.output')}:** {loc.output}")
-            if card.config_note:
-                st.markdown(f"**{t('model.config')}:** {card.config_note}")
+            if loc.config_note:
+                st.markdown(f"**{t('model.config')}:** {loc.config_note}")
             st.markdown(f"**{t('model.family')}:** {card.family}")
             trained = zoo_weights.available(key)
             if trained:

