@@ -30,31 +30,43 @@ NAME = "deepzoo.viewer"
 _log = logging.getLogger("deepzoo")
 _lock = threading.Lock()
 _renderer: Callable[..., Any] | None = None
+_inline = False
+
+
+def _declare_assets() -> bool:
+    """Declare `static/` as the component's asset directory on the running Streamlit runtime, as an
+    installed package's pyproject.toml would (a private API: False if a Streamlit upgrade moved it).
+    Checked on every call: each runtime (a server; every AppTest run) has its own component manager."""
+    try:
+        from streamlit.components.v2 import get_bidi_component_manager
+        from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+
+        manager = get_bidi_component_manager()
+        if manager.get_component_asset_root(NAME) is None:
+            manifest = ComponentManifest(name="deepzoo", version="1", components=[ComponentConfig(name="viewer", asset_dir="static")])
+            manager.register_from_manifest(manifest, HERE)
+        return True
+    except Exception as e:  # noqa: BLE001
+        _log.info("viewer: serving the bundle inline (%s)", e)
+        return False
 
 
 def _component() -> Callable[..., Any]:
-    """Register the component once per process. The bundle is served as a file
-    (/_stcore/bidi-components/deepzoo.viewer/viewer.js, fetched once per page and cached) by declaring
-    `static/` as its asset directory, as an installed package's pyproject.toml would; if that private
-    registration is unavailable the bundle goes inline (same behaviour, sent with the element)."""
-    global _renderer
+    """The component. The bundle is served as a file (/_stcore/bidi-components/deepzoo.viewer/viewer.js,
+    fetched once per page and cached) from the declared asset directory; if that cannot be declared the
+    bundle goes inline (same behaviour, sent with the element)."""
+    global _renderer, _inline
+    import streamlit as st
+
     with _lock:
-        if _renderer is None:
-            import streamlit as st
-
-            try:
-                from streamlit.components.v2 import get_bidi_component_manager
-                from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
-
-                manager = get_bidi_component_manager()
-                if manager.get_component_asset_root(NAME) is None:
-                    manifest = ComponentManifest(name="deepzoo", version="1", components=[ComponentConfig(name="viewer", asset_dir="static")])
-                    manager.register_from_manifest(manifest, HERE)
+        file_backed = _declare_assets()
+        if _renderer is None or _inline == file_backed:
+            _inline = not file_backed
+            if file_backed:
                 # in the page's own DOM (not a shadow root), so page-level tools and tests see the drawn graph;
                 # every class is prefixed dzv- and the styles are scoped under .dzv
                 _renderer = st.components.v2.component(NAME, js="viewer.js", css="viewer.css", isolate_styles=False)
-            except Exception as e:  # noqa: BLE001 — a Streamlit upgrade may move the private API
-                _log.info("viewer: serving the bundle inline (%s)", e)
+            else:
                 _renderer = st.components.v2.component(
                     NAME + ".inline", js=(STATIC / "viewer.js").read_text(encoding="utf-8"),
                     css=(STATIC / "viewer.css").read_text(encoding="utf-8"), isolate_styles=False)
