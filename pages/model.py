@@ -69,15 +69,16 @@ tab_overview, tab_arch, tab_layers, tab_code, tab_try = st.tabs(
 
 def artifact() -> dict | None:
     """This model's introspection artifact; a first visit builds it in a worker process meanwhile.
-    None (with the stored reason shown) if the model cannot be inspected."""
-    try:
-        if common.artifact_ready(key):
-            return common.model_artifact(key)
-        with st.spinner(t("model.building", name=card.name)):
-            return common.model_artifact(key)
-    except common.IntrospectionError:  # the reason is in the server log (ui.common), not shown raw
-        st.error(t("model.introspect_failed"))
-        return None
+    None, with a message shown, if the model cannot be inspected or the build failed."""
+    with guarded(t):  # anything unexpected: a clear message, logged once
+        try:
+            if common.artifact_ready(key):
+                return common.model_artifact(key)
+            with st.spinner(t("model.building", name=card.name)):
+                return common.model_artifact(key)
+        except common.IntrospectionError:  # the reason is in the server log (ui.common), not shown raw
+            st.error(t("model.introspect_failed"))
+    return None
 
 
 if tab_overview.open:
@@ -131,9 +132,7 @@ if tab_arch.open:
             format_func=lambda m: t(f"viewer.mode_{m}"),
         )
         if mode != "static":
-            art = None
-            with guarded(t):
-                art = artifact()
+            art = artifact()
             if art is not None:
                 with guarded(t):
                     st.caption(t("viewer.help"))
@@ -154,9 +153,7 @@ if tab_arch.open:
                 t("model.direction"), ["TB", "LR"], default="TB", key="graph_dir", required=True,
                 format_func=lambda d: t("model.direction_tb") if d == "TB" else t("model.direction_lr"),
             )
-            art = None
-            with guarded(t):
-                art = artifact()
+            art = artifact()
             if art is not None:
                 with guarded(t):
                     drawn_depth = introspect.readable_depth(art["dot"], depth)
@@ -180,9 +177,7 @@ if tab_arch.open:
 
 if tab_layers.open:
     with tab_layers:
-        art = None
-        with guarded(t):
-            art = artifact()
+        art = artifact()
         if art is not None:
             with guarded(t):
                 s = art["summary"]

@@ -36,6 +36,7 @@ def require_chromium() -> None:
 
 
 _PREBUILD: subprocess.Popen | None = None
+_PREBUILD_CMD = [sys.executable, "-m", "zoo", "introspect", "--all", "--quiet"]
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -49,13 +50,13 @@ def pytest_collection_finish(session):
     artifact run meanwhile, and the build is not charged to one test's timeout."""
     global _PREBUILD
     if any("artifacts" in getattr(item, "fixturenames", ()) for item in session.items):
-        _PREBUILD = subprocess.Popen([sys.executable, "-m", "zoo", "introspect", "--all", "--quiet"], cwd=ROOT)
+        _PREBUILD = subprocess.Popen(_PREBUILD_CMD, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Every model's artifact on disk (pages then read them instead of building them)."""
-    proc = _PREBUILD or subprocess.Popen([sys.executable, "-m", "zoo", "introspect", "--all", "--quiet"], cwd=ROOT)
+    proc = _PREBUILD or subprocess.Popen(_PREBUILD_CMD, cwd=ROOT)
     assert proc.wait() == 0, "python -m zoo introspect --all failed: see its output above"
     return _ARTIFACTS
 

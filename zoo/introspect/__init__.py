@@ -11,6 +11,7 @@ No Streamlit here. Two ways in:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -60,7 +61,7 @@ def summary(key: str, depth: int | None = None, model: torch.nn.Module | None = 
     s, _ = summarize(*_model_and_inputs(key, model, inputs))
     if depth is None:
         return s
-    return Summary(**{**s.__dict__, "rows": [r for r in s.rows if r.depth <= depth]})
+    return dataclasses.replace(s, rows=[r for r in s.rows if r.depth <= depth])
 
 
 def graph_json(key: str, model: torch.nn.Module | None = None, inputs: Any = None) -> dict:

@@ -12,7 +12,7 @@ The rules, stated once (the app's help text says the same):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -45,7 +45,6 @@ class Summary:
     by_operator: dict[str, int]
     memory: Memory
     device: str  # "cpu", or "meta" for models too big to allocate here
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def macs(self) -> int:
