@@ -45,19 +45,25 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_collection_finish(session):
-    """Start building every model's introspection artifact as soon as the tests are known, the way the
-    Dockerfile builds them (`python -m zoo introspect --all`), in the background: the tests that need no
-    artifact run meanwhile, and the build is not charged to one test's timeout."""
+    """Start building the introspection artifacts as soon as the tests are known, the way the Dockerfile
+    builds them (`python -m zoo introspect --all`), in the background: the tests that need no artifact run
+    meanwhile, and the build is not charged to one test's timeout. When every selected test that needs
+    artifacts names its model (`-k resnet50` on test_models.py), only those models are built."""
     global _PREBUILD
-    if any("artifacts" in getattr(item, "fixturenames", ()) for item in session.items):
-        _PREBUILD = subprocess.Popen(_PREBUILD_CMD, cwd=ROOT)
+    users = [item for item in session.items if "artifacts" in getattr(item, "fixturenames", ())]
+    if not users:
+        return
+    keys = {getattr(getattr(item, "callspec", None), "params", {}).get("key") for item in users}
+    cmd = _PREBUILD_CMD if None in keys else [*_PREBUILD_CMD[:-2], *sorted(keys), "--quiet"]
+    _PREBUILD = subprocess.Popen(cmd, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Every model's artifact on disk (pages then read them instead of building them)."""
+    """The artifacts of the models the selected tests need (every model's, for a whole run), on disk: pages
+    then read them instead of building them."""
     proc = _PREBUILD or subprocess.Popen(_PREBUILD_CMD, cwd=ROOT)
-    assert proc.wait() == 0, "python -m zoo introspect --all failed: see its output above"
+    assert proc.wait() == 0, "python -m zoo introspect failed: see its output above"
     return _ARTIFACTS
 
 
