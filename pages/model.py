@@ -117,6 +117,10 @@ if tab_overview.open:
                     origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
                     st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
                 st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
+        with guarded(t):
+            from ui import viewer as arch_viewer
+
+            arch_viewer.preload(key="arch_viewer_preload")  # the Architecture tab's code, fetched while this one is read
 
 if tab_arch.open:
     with tab_arch:

@@ -54,6 +54,11 @@ def pytest_collection_finish(session):
     if not users:
         return
     keys = {getattr(getattr(item, "callspec", None), "params", {}).get("key") for item in users}
+    # a developer running a few browser tests can name the models they open: DEEPZOO_TEST_PREBUILD=lenet5,resnet50
+    # (the server builds any other model on demand, as it would for a new model on the Space)
+    named = [k for k in os.environ.get("DEEPZOO_TEST_PREBUILD", "").split(",") if k.strip()]
+    if named and None in keys:
+        keys = {k.strip() for k in named}
     cmd = _PREBUILD_CMD if None in keys else [*_PREBUILD_CMD[:-2], *sorted(keys), "--quiet"]
     _PREBUILD = subprocess.Popen(cmd, cwd=ROOT)
 

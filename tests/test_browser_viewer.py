@@ -151,3 +151,16 @@ def test_chinese_page_shows_chinese_labels(page, base_url):
     expect(_node(page, "fold:layers.0")).to_contain_text("点击展开")
     expect(box.locator(".dzv-legend")).to_contain_text("卷积")
     _shot(page, "bert_zh")
+
+
+def test_overview_preloads_the_viewer_and_its_layout_worker(page, base_url):
+    """While a person reads the Overview, the browser already fetches the viewer's code and the Graphviz worker,
+    so the first opening of the Architecture tab waits only for the layout — and the preload draws nothing."""
+    page.goto(f"{base_url}/model?model=lenet5&tab=overview")
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource').some((e) => e.name.includes('/deepzoo.viewer/layout.js'))",
+        timeout=WAIT, polling=100)
+    expect(page.locator(".dzv")).to_have_count(0)  # nothing drawn on the Overview
+    page.get_by_role("tab").nth(1).click()
+    page.wait_for_selector(DRAWN, timeout=WAIT)
+    assert page.locator(".dzv g.node").count() > 3

@@ -21,8 +21,8 @@ from typing import Any, Callable, Mapping
 
 from .graph import DEFAULT_DEPTH, default_expanded, folds, kind_class, prepare, visible
 
-__all__ = ["DEFAULT_DEPTH", "STATIC", "default_expanded", "folds", "kind_class", "labels_for", "prepare", "viewer",
-           "visible"]
+__all__ = ["DEFAULT_DEPTH", "STATIC", "default_expanded", "folds", "kind_class", "labels_for", "preload", "prepare",
+           "viewer", "visible"]
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -91,3 +91,10 @@ def viewer(graph: dict, *, key: str, labels: Mapping[str, str], direction: str =
             "code_href": code_href}
     data["sig"] = hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return _component()(key=key, data=data)
+
+
+def preload(*, key: str) -> Any:
+    """An empty instance of the viewer: the browser loads its code and starts the layout worker (Graphviz
+    WebAssembly, 0.8 MB, compiled off the page's thread) while the person reads another tab, so opening the
+    Architecture tab then only waits for the layout. It draws nothing (the bundle ignores data without a graph)."""
+    return _component()(key=key, data={"preload": True})
