@@ -180,3 +180,26 @@ def test_widgets_turn_bad_input_into_gradio_errors():
         next(tg_ui.generate("", "gpt2", 0.8, 40, 10, 0))
     last = list(tg_ui.generate("Hello ", "char_lstm", 0.8, 40, 10, 0))[-1]
     assert last.startswith("Hello ") and len(last) > len("Hello ")
+
+
+def test_streamed_widget_updates_are_throttled_but_end_with_the_whole_text():
+    """The text-generation widget sends at most ~20 updates a second to the browser, in order, and always the
+    last one (the whole continuation), however fast the model samples."""
+    import time
+
+    from ui.gradio_demos import throttled
+
+    def fast():
+        for i in range(1, 201):
+            yield "x" * i
+
+    sent = list(throttled(fast(), interval=10.0))
+    assert sent == ["x", "x" * 200]  # the first at once, then nothing for 10 s, then the final text
+
+    def slow():
+        for i in range(1, 5):
+            time.sleep(0.03)
+            yield i
+
+    assert list(throttled(slow(), interval=0.0)) == [1, 2, 3, 4]  # nothing is dropped when updates are slow
+    assert list(throttled(iter([]), interval=0.05)) == []

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import gradio as gr
 
-from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, throttled, user_error
 from zoo.demos import text_generation as demo
 
 
@@ -22,11 +22,12 @@ def generate(
     progress: gr.Progress = gr.Progress(),
 ) -> Iterator[str]:
     """A Gradio generator: every yield redraws the output box (prompt + continuation), so the text appears
-    byte by byte. The whole stream is one of the server's heavy jobs."""
+    as it is sampled (up to 20 times a second; the last yield is the whole text). The whole stream is one of
+    the server's heavy jobs."""
     try:
         demo.check(prompt, model, temperature, top_k, max_new_tokens, seed)  # refuse bad input before waiting in line
         with heavy_job(request, progress):
-            for continuation in demo.stream(prompt, model, temperature, top_k, max_new_tokens, seed):
+            for continuation in throttled(demo.stream(prompt, model, temperature, top_k, max_new_tokens, seed)):
                 yield prompt + continuation
     except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
         raise user_error(request, e) from None
