@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
+from ._nets import conv_side, nature_cnn
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,6 @@ class DQNConfig:
     num_actions: int = 18  # the full Atari action set (games use between 4 and 18)
 
 
-def _conv_side(size: int) -> int:
-    """Spatial side after the three unpadded convolutions (84 → 20 → 9 → 7)."""
-    size = (size - 8) // 4 + 1
-    size = (size - 4) // 2 + 1
-    return size - 3 + 1
-
-
 class DQN(nn.Module):
     """Q(s, ·; θ): one forward pass gives the value of every action, so acting greedily and
     computing max_a' Q(s', a') both cost a single evaluation (the reason for this output layout)."""
@@ -50,18 +44,10 @@ class DQN(nn.Module):
         super().__init__()
         self.cfg = cfg
         if cfg.obs_dim is None:
-            side = _conv_side(cfg.image_size)
+            side = conv_side(cfg.image_size)
             if side < 1:
                 raise ValueError(f"image_size {cfg.image_size} is too small for the three convolutions")
-            self.torso = nn.Sequential(
-                nn.Conv2d(cfg.in_channels, 32, kernel_size=8, stride=4),
-                nn.ReLU(),
-                nn.Conv2d(32, 64, kernel_size=4, stride=2),
-                nn.ReLU(),
-                nn.Conv2d(64, 64, kernel_size=3, stride=1),
-                nn.ReLU(),
-                nn.Flatten(),
-            )
+            self.torso = nature_cnn(cfg.in_channels)
             features = 64 * side * side
         else:
             self.torso = nn.Sequential(nn.Linear(cfg.obs_dim, cfg.hidden), nn.ReLU())
