@@ -55,8 +55,35 @@ def example_graph(num_nodes: int = 20, num_features: int = CORA_FEATURES) -> tup
 
     The edges are deterministic (a ring plus chords to the node three ahead); the features are random.
     """
-    nodes = torch.arange(num_nodes)
-    ring = torch.stack([nodes, (nodes + 1) % num_nodes])
-    chords = torch.stack([nodes, (nodes + 3) % num_nodes])
-    adj = normalized_adjacency(torch.cat([ring, chords], dim=1), num_nodes)
+    adj = normalized_adjacency(example_edges(num_nodes), num_nodes)
     return torch.rand(num_nodes, num_features), adj
+
+
+def adjacency(edges: torch.Tensor | Sequence[tuple[int, int]], num_nodes: int) -> torch.Tensor:
+    """The plain symmetric 0/1 adjacency A (N, N), no self-loops: what sum and mean aggregators
+    (GraphSAGE, GIN) and the graph Laplacian (ChebNet) start from."""
+    if isinstance(edges, torch.Tensor):
+        edge_index = edges.long()
+    else:
+        edge_index = torch.as_tensor(list(edges), dtype=torch.long).reshape(-1, 2).T
+    a = torch.zeros(num_nodes, num_nodes, device=edge_index.device)
+    a[edge_index[0], edge_index[1]] = 1.0
+    a[edge_index[1], edge_index[0]] = 1.0
+    a.fill_diagonal_(0.0)
+    return a
+
+
+def scaled_laplacian(a: torch.Tensor, lambda_max: float = 2.0) -> torch.Tensor:
+    """L̃ = 2L/λ_max − I for the normalised Laplacian L = I − D^-½ A D^-½ (Defferrard et al. 2016, §2.2):
+    its eigenvalues lie in [−1, 1], where Chebyshev polynomials are bounded. λ_max = 2 is the usual bound
+    (Kipf & Welling's approximation); then L̃ = −D^-½ A D^-½. Isolated nodes get a zero row."""
+    deg = a.sum(dim=1)
+    d_inv_sqrt = torch.where(deg > 0, deg.clamp(min=1e-12).rsqrt(), torch.zeros_like(deg))
+    lap = torch.eye(a.shape[0], device=a.device) - d_inv_sqrt[:, None] * a * d_inv_sqrt[None, :]
+    return 2.0 * lap / lambda_max - torch.eye(a.shape[0], device=a.device)
+
+
+def example_edges(num_nodes: int = 20) -> torch.Tensor:
+    """The edges of `example_graph`: a ring plus chords to the node three ahead, (2, 2N)."""
+    nodes = torch.arange(num_nodes)
+    return torch.cat([torch.stack([nodes, (nodes + 1) % num_nodes]), torch.stack([nodes, (nodes + 3) % num_nodes])], dim=1)
