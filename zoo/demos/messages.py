@@ -78,4 +78,14 @@ MESSAGES: dict[str, str] = {
     "karate_all_labelled": (
         "Leave some members unlabelled: the model predicts the factions of the members it is not shown."
     ),
+    # ------------------------------------------------------------------ dates (seq2seq with attention)
+    "date_control": "The text contains a control or invisible character (U+{code}); type the date as plain text.",
+    "date_unknown_chars": (
+        "Most characters ({chars}) are ones the model never saw in a date; write it with digits, English month "
+        "names or 年月日."
+    ),
+    # ------------------------------------------------------------------ segment it (U-Net)
+    "segmentation_blank": "The picture is one flat colour: there is nothing to separate from the background.",
+    # ------------------------------------------------------------------ find the digits (YOLOv8)
+    "find_digits_threshold": "The score threshold must be a number from 0 to 1 (got {value}).",
 }
