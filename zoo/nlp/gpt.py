@@ -14,10 +14,18 @@ locally banded sparse attention changes no parameter and is not reproduced here)
 
 - `gpt2`: GPT-2 small, 12 layers, d_model 768, 12 heads, 1,024 context, 50,257-token byte-level BPE:
   124,439,808 parameters (the paper's Table 2 says 117M).
+- `gpt2_medium`: 24 layers, d_model 1024, 16 heads: 354,823,168 parameters (Table 2 says 345M).
+  Above 150M parameters, so DeepZoo inspects it on the `meta` device.
 - `gpt3`: GPT-3 175B, 96 layers, d_model 12,288, 96 heads, 2,048 context: 174.6B parameters.
   Only ever built on the `meta` device, so its card can be inspected without 700 GB of memory.
 
+GPT-4 (OpenAI, 2023) is not here: its technical report (arXiv 2303.08774) withholds the architecture,
+model size, hardware, training compute and data. Reports of a ~1.8T-parameter mixture of experts are
+unconfirmed; the GPT cards say what is known and what is rumour, and do not build a guessed model.
+
 `generate` samples text one token at a time and yields each token as it comes (for streaming).
+`hf_gpt2_key_map` says where each parameter sits in a Hugging Face GPT-2 checkpoint (fused, transposed
+Conv1D projections), for `zoo.nlp.bert.load_checkpoint`.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
+from ..weights import Weights, register_weights
+from .bert import Source
 from .transformer import FeedForward, MultiHeadAttention, normal_init
 
 
@@ -47,6 +57,7 @@ class GPTConfig:
 
 
 GPT2_SMALL = GPTConfig()
+GPT2_MEDIUM = GPTConfig(n_layer=24, n_head=16, d_model=1024)  # Radford et al. Table 2, second row
 GPT3_175B = GPTConfig(block_size=2048, n_layer=96, n_head=96, d_model=12_288)  # Brown et al. Table 2.1
 
 
@@ -128,6 +139,22 @@ def generate(
 
 # --------------------------------------------------------------------------- cards
 
+# GPT-4 is searched for often and its architecture is not public; every GPT card says so instead of guessing.
+GPT4_NOTE = (
+    "About GPT-4: it is not in DeepZoo because its architecture is unpublished. OpenAI's GPT-4 Technical Report "
+    "(arXiv 2303.08774, 2023) says only that it is a Transformer-style model pre-trained to predict the next token, "
+    "then fine-tuned with reinforcement learning from human feedback, and that it accepts image and text inputs; it "
+    "states that it gives no further details of the architecture (including model size), hardware, training compute, "
+    "dataset construction or training method. Reports that GPT-4 is a mixture of experts with about 1.8 trillion "
+    "parameters (e.g. SemiAnalysis, July 2023) are unconfirmed rumours; OpenAI has not confirmed them."
+)
+GPT4_NOTE_ZH = (
+    "关于 GPT-4：DeepZoo 没有收录它，因为它的结构从未公开。OpenAI 的《GPT-4 技术报告》（arXiv 2303.08774，2023）只说明它是"
+    "预训练来预测下一个词元的 Transformer 式模型，之后用人类反馈强化学习（RLHF）微调，并可接受图像和文本输入；报告明确表示"
+    "不再提供结构（包括模型规模）、硬件、训练算力、数据集构建和训练方法等细节。所谓 GPT-4 是约 1.8 万亿参数的混合专家（MoE）"
+    "模型的说法（如 SemiAnalysis 2023 年 7 月的文章）属于未经证实的传闻，OpenAI 并未确认。"
+)
+
 GPT2_CARD = ModelCard(
     key="gpt2",
     name="GPT-2 (small)",
@@ -169,9 +196,10 @@ GPT2_CARD = ModelCard(
     metric=Metric("LAMBADA accuracy (zero-shot)", 45.99, "%", "LAMBADA", "Radford et al. 2019, Table 3 (117M row)"),
     config_note=(
         "12 layers, d_model 768, 12 heads, feed-forward 3072, tanh-GELU, pre-LN with a final LayerNorm, 1,024 "
-        "learned positions, 50,257-token vocabulary, LM head tied to the token embedding (counted once)."
+        "learned positions, 50,257-token vocabulary, LM head tied to the token embedding (counted once). "
+        + GPT4_NOTE
     ),
-    tags=("transformer", "decoder", "gpt", "llm", "language model", "generation", "autoregressive"),
+    tags=("transformer", "decoder", "gpt", "llm", "language model", "generation", "autoregressive", "GPT-4"),
     i18n={
         "zh": {
             "task": "语言建模",
@@ -182,9 +210,70 @@ GPT2_CARD = ModelCard(
             "weaknesses": ["只能看到前文（左侧）上下文", "模型较小：长段落常不连贯，并会编造事实", "上下文最长 1,024 个词元"],
             "input": "字节级 BPE 词元 id (B, T ≤ 1024)",
             "output": "在 50,257 词表上的下一个词元 logits，形状 (B, T, 50257)",
+            "config_note": "12 层，d_model 768，12 个注意力头，前馈层 3072，tanh 近似 GELU，前置 LayerNorm 并在最后再加一层，"
+            "1,024 个可学习位置，50,257 词表，输出层与词元嵌入共享权重（只计一次）。" + GPT4_NOTE_ZH,
         }
     },
 )
+
+GPT2_MEDIUM_CARD = replace(
+    GPT2_CARD,
+    key="gpt2_medium",
+    name="GPT-2 medium",
+    level="advanced",
+    summary=(
+        "The second of GPT-2's four sizes: the same pre-LN decoder, twice as deep (24 blocks) and wider (1024). On "
+        "every benchmark of the paper's Table 3 it beats GPT-2 small zero-shot, e.g. LAMBADA accuracy rises from 46.0% "
+        "to 55.5%: one step of the scaling trend that led to GPT-3. DeepZoo shows its structure and cost on the meta "
+        "device."
+    ),
+    scenarios=(
+        "text generation with better coherence than GPT-2 small",
+        "studying how loss and zero-shot skills change with model size",
+        "fine-tuning when GPT-2 small is too weak",
+    ),
+    strengths=(
+        "better than GPT-2 small on every zero-shot benchmark of the paper's Table 3 (perplexity, bits, accuracy)",
+        "identical code, tokenizer and context to GPT-2 small",
+    ),
+    weaknesses=(
+        "355M parameters: about 1.4 GB of float32 weights and about 3× GPT-2 small's compute per token",
+        "still makes up facts and loses the thread over long passages",
+        "context limited to 1,024 tokens",
+    ),
+    params=Figure(
+        354_823_168,
+        "transformers 5.24 GPT2LMHeadModel built from the released gpt2-medium config (n_layer 24, n_embd 1024, "
+        "n_head 16), LM head tied and counted once; Radford et al. 2019, Table 2 lists 345M",
+    ),
+    input="byte-level BPE token ids (B, T ≤ 1024)",
+    output="next-token logits over the 50,257-token vocabulary, (B, T, 50257)",
+    metric=Metric("LAMBADA accuracy (zero-shot)", 55.48, "%", "LAMBADA", "Radford et al. 2019, Table 3 (345M row)"),
+    config_note=(
+        "24 layers, d_model 1024, 16 heads of 64, feed-forward 4096, tanh-GELU, pre-LN with a final LayerNorm, 1,024 "
+        "learned positions, 50,257-token vocabulary, LM head tied to the token embedding (counted once). Built on the "
+        "meta device for inspection. " + GPT4_NOTE
+    ),
+    tags=GPT2_CARD.tags + ("345M", "medium"),
+    i18n={
+        "zh": {
+            **GPT2_CARD.i18n["zh"],
+            "summary": "GPT-2 四种规模中的第二种：同样的前置 LayerNorm 解码器，深度加倍（24 块），宽度增至 1024。在论文表 3 的"
+            "所有基准上，它的零样本成绩都超过 GPT-2 small，例如 LAMBADA 准确率从 46.0% 升到 55.5%，是通向 GPT-3 的规模化趋势中的一步。"
+            "DeepZoo 在 meta 设备上展示它的结构与计算量。",
+            "scenarios": ["比 GPT-2 small 更连贯的文本生成", "研究损失与零样本能力如何随模型规模变化", "GPT-2 small 不够用时用于微调"],
+            "strengths": ["在论文表 3 的全部零样本基准（困惑度、每字符比特数、准确率）上都优于 GPT-2 small", "代码、分词器与上下文长度都与 GPT-2 small 相同"],
+            "weaknesses": [
+                "3.55 亿参数：float32 权重约 1.4 GB，每个词元的计算量约为 GPT-2 small 的 3 倍",
+                "仍会编造事实，长段落中容易跑题",
+                "上下文最长 1,024 个词元",
+            ],
+            "config_note": "24 层，d_model 1024，16 个 64 维注意力头，前馈层 4096，tanh 近似 GELU，前置 LayerNorm 并在最后再加一层，"
+            "1,024 个可学习位置，50,257 词表，输出层与词元嵌入共享权重（只计一次）。仅在 meta 设备上构建以供查看。" + GPT4_NOTE_ZH,
+        }
+    },
+)
+
 
 GPT3_CARD = replace(
     GPT2_CARD,
@@ -224,7 +313,7 @@ GPT3_CARD = replace(
     config_note=(
         "96 layers, d_model 12,288, 96 heads of 128, feed-forward 49,152, 2,048 context, GPT-2 vocabulary and block "
         "(174.6B parameters). All layers use dense attention; the paper's alternating locally banded sparse "
-        "layers add no parameters. Built on the meta device only."
+        "layers add no parameters. Built on the meta device only. " + GPT4_NOTE
     ),
     tags=GPT2_CARD.tags + ("175B", "few-shot", "in-context learning"),
     i18n={
@@ -236,13 +325,16 @@ GPT3_CARD = replace(
             "strengths": ["在许多任务上少样本、零样本表现强", "与 GPT-2 相同的简单块，只是更宽更深"],
             "weaknesses": ["仅权重就需数百 GB 内存；权重从未公开", "训练耗费数千 GPU 天", "会自信地生成错误或带偏见的文本"],
             "input": "字节级 BPE 词元 id (B, T ≤ 2048)",
+            "config_note": "96 层，d_model 12,288，96 个 128 维注意力头，前馈层 49,152，上下文 2,048，词表与块结构同 GPT-2"
+            "（共 1746 亿参数）。所有层都用稠密注意力；论文中交替出现的局部带状稀疏注意力层不增加参数。仅在 meta 设备上构建。"
+            + GPT4_NOTE_ZH,
         }
     },
 )
 
 
-def _example_ids() -> torch.Tensor:
-    return torch.randint(0, GPT2_SMALL.vocab_size, (1, 32))
+def _example_ids(length: int = 32) -> torch.Tensor:
+    return torch.randint(0, GPT2_SMALL.vocab_size, (1, length))
 
 
 @register_model(card=GPT2_CARD, example_input=_example_ids)
@@ -250,14 +342,61 @@ def gpt2(**overrides) -> GPT:
     return GPT(replace(GPT2_SMALL, **overrides))
 
 
+@register_model(card=GPT2_MEDIUM_CARD, example_input=lambda: _example_ids(16))
+def gpt2_medium(**overrides) -> GPT:
+    return GPT(replace(GPT2_MEDIUM, **overrides))
+
+
 @register_model(card=GPT3_CARD, example_input=_example_ids)
 def gpt3(**overrides) -> GPT:
     return GPT(replace(GPT3_175B, **overrides))
 
 
-# --------------------------------------------------------------------------- shipped weights: a small byte-level GPT
+# --------------------------------------------------------------------------- checkpoint map (Hugging Face names)
 
-from ..weights import Weights, register_weights  # noqa: E402 — appended section, weights only
+# Causal-mask tables older GPT-2 exports save beside the weights; they hold nothing learned. `lm_head.weight`
+# is the token embedding again (tied), so it is read once, as `wte`.
+HF_GPT2_IGNORED = (".attn.bias", ".attn.masked_bias", "lm_head.weight")
+
+
+def _conv1d(part: int = 0, parts: int = 1):
+    """OpenAI's GPT-2 stores projections as Conv1D, y = x W + b with W of shape (in, out), and fuses q, k, v
+    into one (d, 3d) matrix. This returns the function that takes column block `part` of `parts` and
+    transposes a weight to nn.Linear's (out, in); biases are only sliced."""
+
+    def take(t: torch.Tensor) -> torch.Tensor:
+        block = t.shape[-1] // parts
+        t = t[..., part * block : (part + 1) * block]  # (in, out) or (out,)
+        return t.T.contiguous() if t.ndim == 2 else t.contiguous()
+
+    return take
+
+
+def hf_gpt2_key_map(cfg: GPTConfig, prefix: str = "transformer.") -> dict[str, Source]:
+    """DeepZoo key → Hugging Face GPT-2 key (with the reshaping Conv1D needs), one entry per tensor.
+
+    The default prefix reads `GPT2LMHeadModel` state dicts; `prefix=""` reads `GPT2Model` ones such as the
+    `model.safetensors` OpenAI's checkpoints are published as."""
+    m: dict[str, Source] = {
+        "wte.weight": prefix + "wte.weight",
+        "wpe.weight": prefix + "wpe.weight",
+        "ln_f.weight": prefix + "ln_f.weight",
+        "ln_f.bias": prefix + "ln_f.bias",
+    }
+    for i in range(cfg.n_layer):
+        ours, theirs = f"blocks.{i}.", f"{prefix}h.{i}."
+        for kind in ("weight", "bias"):
+            m[ours + f"attn_norm.{kind}"] = theirs + f"ln_1.{kind}"
+            m[ours + f"ffn_norm.{kind}"] = theirs + f"ln_2.{kind}"
+            for part, name in enumerate(("w_q", "w_k", "w_v")):  # c_attn = [q | k | v] along its columns
+                m[ours + f"attn.{name}.{kind}"] = (theirs + f"attn.c_attn.{kind}", _conv1d(part, 3))
+            m[ours + f"attn.w_o.{kind}"] = (theirs + f"attn.c_proj.{kind}", _conv1d())
+            m[ours + f"ffn.w1.{kind}"] = (theirs + f"mlp.c_fc.{kind}", _conv1d())
+            m[ours + f"ffn.w2.{kind}"] = (theirs + f"mlp.c_proj.{kind}", _conv1d())
+    return m
+
+
+# --------------------------------------------------------------------------- shipped weights: a small byte-level GPT
 
 register_weights(
     Weights(
