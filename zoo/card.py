@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
-DOMAINS = ("vision", "nlp", "audio", "rl", "graph", "generative")
+DOMAINS = ("vision", "nlp", "audio", "rl", "graph", "generative", "other")
 LEVELS = ("basic", "intermediate", "advanced")
 
 
