@@ -227,3 +227,29 @@ print(sorted(m for m in ("torchview", "torchinfo") if m in sys.modules))
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert list(tmp_path.glob("lenet5-*.json"))
+
+
+def test_lstm_flops_are_counted_like_its_cells():
+    """nn.LSTM runs oneDNN's fused layer on CPU, which torch's counter has no formula for: its FLOPs must equal
+    those of the same LSTM unrolled step by step with LSTMCell (bidirectional: twice), packed sequences by token."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    from zoo.introspect.trace import flop_counter
+
+    def count(fn) -> int:
+        counter = flop_counter()
+        with torch.no_grad(), counter:
+            fn()
+        return counter.get_total_flops()
+
+    lstm = torch.nn.LSTM(8, 16, batch_first=True, bidirectional=True)
+    cell = torch.nn.LSTMCell(8, 16)
+
+    def unrolled():
+        h = (torch.zeros(2, 16), torch.zeros(2, 16))
+        for _ in range(5):
+            h = cell(torch.randn(2, 8), h)
+
+    assert count(lambda: lstm(torch.randn(2, 5, 8))) == 2 * count(unrolled) > 0
+    packed = pack_padded_sequence(torch.randn(5, 2, 8), [5, 3])
+    assert count(lambda: torch.nn.LSTM(8, 16)(packed)) == 2 * 8 * (4 * 16) * (8 + 16)  # 8 real tokens

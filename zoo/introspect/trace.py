@@ -86,13 +86,27 @@ class Trace:
         }
 
 
+def _rnn_layer_flops(x, w_ih, w_hh, *args, out_shape=None, **kwargs) -> int:
+    """One recurrent layer in one direction (`aten.mkldnn_rnn_layer`, how nn.LSTM runs on CPU): at every
+    step the gates' two matrix products W_ih x_t and W_hh h_{t-1}, as the counter counts matmuls (the
+    element-wise gate arithmetic, like every other element-wise op, is not counted). `x` is (T, B, I), or
+    (tokens, I) for a packed sequence."""
+    batch_sizes = args[5] if len(args) > 5 else None
+    tokens = x[0] if batch_sizes else x[0] * x[1]
+    return 2 * tokens * w_ih[0] * (w_ih[1] + w_hh[1])
+
+
 def flop_counter() -> FlopCounterMode:
-    """torch's FLOP counter, taught one CPU kernel: on CPU, SDPA runs a fused flash kernel the counter
-    has no formula for; it does the same work as SDPA."""
+    """torch's FLOP counter, taught two CPU kernels it has no formula for: the fused flash kernel SDPA runs
+    on CPU (the same work as SDPA), and oneDNN's recurrent layer behind nn.LSTM (whose FLOPs were otherwise
+    0, while LSTMCell and GRU were counted)."""
     fused_cpu = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
     return FlopCounterMode(
         display=False,
-        custom_mapping={fused_cpu: lambda q, k, v, *args, out_shape=None, **kw: sdpa_flop_count(q, k, v)},
+        custom_mapping={
+            fused_cpu: lambda q, k, v, *args, out_shape=None, **kw: sdpa_flop_count(q, k, v),
+            torch.ops.aten.mkldnn_rnn_layer: _rnn_layer_flops,
+        },
     )
 
 
