@@ -143,3 +143,27 @@ def td3_target(
 )
 def td3(**overrides) -> TD3:
     return TD3(replace(TD3Config(), **overrides))
+
+
+from ..weights import Weights, register_weights
+
+register_weights(
+    Weights(
+        model="td3",
+        name="pendulum",
+        description="TD3 trained by DeepZoo on Pendulum-v1, reduced to 64-64 hidden units; best validation checkpoint",
+        dataset=(
+            "Pendulum-v1 from gymnasium (simulated; 20,000 training steps, seed 0); "
+            "evaluated on 20 held-out episodes, seeds 1000–1019"
+        ),
+        source="shipped",
+        file="td3_pendulum.safetensors",
+        recipe="td3_pendulum",
+        config={"obs_dim": 3, "action_dim": 1, "hidden": (64, 64), "max_action": 2.0},  # torque in [−2, 2] N·m
+        metrics={
+            "deterministic mean return, 20 held-out episodes": -153.0,
+            "random-policy mean return, same 20 episodes": -1209.9,
+        },
+        preprocessing="the raw Pendulum observation (cos θ, sin θ, θ̇), float32, unscaled",
+    )
+)
