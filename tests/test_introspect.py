@@ -253,3 +253,17 @@ def test_lstm_flops_are_counted_like_its_cells():
     assert count(lambda: lstm(torch.randn(2, 5, 8))) == 2 * count(unrolled) > 0
     packed = pack_padded_sequence(torch.randn(5, 2, 8), [5, 3])
     assert count(lambda: torch.nn.LSTM(8, 16)(packed)) == 2 * 8 * (4 * 16) * (8 + 16)  # 8 real tokens
+
+
+def test_builds_are_reproducible_so_artifacts_are_too():
+    """introspect.build draws weights and example input from its own seeded generator (never the process's):
+    two builds are identical, so a detector keeps the same boxes, and the same FLOPs, on every build."""
+    torch.manual_seed(123)
+    m1, x1 = introspect.build("ssdlite320_mobilenet_v3_large")
+    torch.rand(7)  # whatever the process draws in between changes nothing
+    m2, x2 = introspect.build("ssdlite320_mobilenet_v3_large")
+    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+    assert torch.equal(x1, x2)
+    with torch.no_grad():
+        b1, b2 = m1(x1), m2(x2)
+    assert [len(d["boxes"]) for d in b1] == [len(d["boxes"]) for d in b2]

@@ -14,6 +14,7 @@ Artifacts hold no timestamps or timings: a build is byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -27,6 +28,7 @@ from typing import Any
 import torch
 
 from ..registry import call_model, entry
+from ..rng import drawing_from, torch_generator
 from .counting import memory, param_counts
 from .graph import dots_by_depth, graph_json
 from .source import source, source_file
@@ -48,10 +50,13 @@ def inspection_device(key: str) -> torch.device:
 
 
 def build(key: str, device: torch.device | str | None = None, **overrides: Any) -> tuple[torch.nn.Module, Any]:
-    """(model, example input) on `device` (default: meta for big models, else CPU), in eval mode."""
+    """(model, example input) on `device` (default: meta for big models, else CPU), in eval mode. On the CPU
+    both are drawn from a generator seeded 0 (this thread only, `zoo.rng`), so an artifact is the same on every
+    build: a detector's random weights and input decide how many boxes survive, and so its FLOPs."""
     e = entry(key)
     device = torch.device(device) if device is not None else inspection_device(key)
-    with torch.device(device):  # factory functions and example inputs allocate straight on `device`
+    seeded = drawing_from(torch_generator(0)) if device.type == "cpu" else contextlib.nullcontext()
+    with torch.device(device), seeded:  # factory functions and example inputs allocate straight on `device`
         model = e.factory(**overrides)
         inputs = e.example_input()
     return model.eval(), inputs
