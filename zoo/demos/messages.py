@@ -88,4 +88,8 @@ MESSAGES: dict[str, str] = {
     "segmentation_blank": "The picture is one flat colour: there is nothing to separate from the background.",
     # ------------------------------------------------------------------ find the digits (YOLOv8)
     "find_digits_threshold": "The score threshold must be a number from 0 to 1 (got {value}).",
+    # ------------------------------------------------------------------ KAN formula fitting
+    "kan_unknown_formula": "Unknown formula {value}; choose one of: {choices}.",
+    "kan_points_range": "Training points must be a whole number from {low} to {high} (got {value}).",
+    "kan_shipped_only": "Shipped weights exist only for {shipped}; train a fresh KAN to fit {formula}.",
 }

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from ..card import Figure, ModelCard, Paper
 from ..registry import register_model
+from ..weights import Weights, register_weights
 
 
 @dataclass(frozen=True)
@@ -158,3 +159,19 @@ class KAN(nn.Module):
 )
 def kan(**overrides) -> KAN:
     return KAN(replace(KANConfig(), **overrides))
+
+
+# ----------------------------------------------------------------------------- trained weights
+register_weights(
+    Weights(
+        model="kan",
+        name="formula",
+        description="KAN [2, 5, 1] fitted to the paper's toy formula exp(sin(πx) + y²) (zoo.train.kan)",
+        dataset="f(x, y) = exp(sin(πx) + y²) at 1,000 uniform random points of [−1, 1]² (seed 0)",
+        source="shipped",
+        file="kan_formula.safetensors",
+        recipe="kan_formula",
+        metrics={"held-out RMSE": 0.00832},
+        preprocessing="points (x, y) in [−1, 1]², the spline grid's range; no scaling",
+    )
+)
