@@ -60,7 +60,9 @@ def pytest_collection_finish(session):
     if named and None in keys:
         keys = {k.strip() for k in named}
     cmd = _PREBUILD_CMD if None in keys else [*_PREBUILD_CMD[:-2], *sorted(keys), "--quiet"]
-    _PREBUILD = subprocess.Popen(cmd, cwd=ROOT)
+    # one intra-op thread: the tests run beside it on the same cores, and two processes each spinning two OpenMP
+    # threads on 2 cores made small models' steps up to 100× slower
+    _PREBUILD = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"})
 
 
 @pytest.fixture(scope="session")
