@@ -101,9 +101,11 @@ def test_static_graph_stays_as_a_fallback(key, artifacts):
 
 
 def test_model_page_tabs_are_lazy(artifacts):
-    """Only the open tab runs: the Overview does not lay out graphs or build tables."""
+    """Only the open tab runs: the Overview does not lay out graphs or build tables. It mounts the viewer only
+    to preload its code, with no graph in it."""
     at = _open_tab("resnet50", "overview")
-    assert not at.get("graphviz_chart") and not at.get("bidi_component") and not at.dataframe and not at.code
+    assert not at.get("graphviz_chart") and not at.dataframe and not at.code
+    assert [(e.key, json.loads(e.proto.json)) for e in at.get("bidi_component")] == [("arch_viewer_preload", {"preload": True})]
     at = _open_tab("resnet50", "layers")
     assert at.dataframe and not at.get("graphviz_chart") and not at.get("bidi_component")
     at = _open_tab("resnet50", "no-such-tab")  # a bad link opens the Overview
