@@ -44,6 +44,12 @@ st.sidebar.selectbox(
     key="model_pick",
     on_change=_on_pick,
 )
+with st.sidebar, guarded(t):
+    from ui import viewer as arch_viewer
+
+    # the Architecture tab's code and Graphviz worker, fetched while any other tab is read: an empty, invisible
+    # instance at the foot of the sidebar, sent first so the browser starts on it as soon as the page arrives
+    arch_viewer.preload(key="arch_viewer_preload")
 card = zoo.card(key)
 loc = card.localized(lang)
 
@@ -117,10 +123,6 @@ if tab_overview.open:
                     origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
                     st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
                 st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
-        with guarded(t):
-            from ui import viewer as arch_viewer
-
-            arch_viewer.preload(key="arch_viewer_preload")  # the Architecture tab's code, fetched while this one is read
 
 if tab_arch.open:
     with tab_arch:

@@ -101,13 +101,15 @@ def test_static_graph_stays_as_a_fallback(key, artifacts):
 
 
 def test_model_page_tabs_are_lazy(artifacts):
-    """Only the open tab runs: the Overview does not lay out graphs or build tables. It mounts the viewer only
-    to preload its code, with no graph in it."""
+    """Only the open tab runs: the Overview does not lay out graphs or build tables. Every tab mounts the viewer
+    once in the sidebar, only to preload its code: with no graph in it."""
+    preload_only = [("arch_viewer_preload", {"preload": True})]
     at = _open_tab("resnet50", "overview")
     assert not at.get("graphviz_chart") and not at.dataframe and not at.code
-    assert [(e.key, json.loads(e.proto.json)) for e in at.get("bidi_component")] == [("arch_viewer_preload", {"preload": True})]
+    assert [(e.key, json.loads(e.proto.json)) for e in at.get("bidi_component")] == preload_only
     at = _open_tab("resnet50", "layers")
-    assert at.dataframe and not at.get("graphviz_chart") and not at.get("bidi_component")
+    assert at.dataframe and not at.get("graphviz_chart")
+    assert [(e.key, json.loads(e.proto.json)) for e in at.get("bidi_component")] == preload_only
     at = _open_tab("resnet50", "no-such-tab")  # a bad link opens the Overview
     assert at.success and not at.dataframe
 
