@@ -57,8 +57,8 @@ def pytest_collection_finish(session):
     # a developer running a few browser tests can name the models they open: DEEPZOO_TEST_PREBUILD=lenet5,resnet50
     # (the server builds any other model on demand, as it would for a new model on the Space)
     named = [k for k in os.environ.get("DEEPZOO_TEST_PREBUILD", "").split(",") if k.strip()]
-    if named and None in keys:
-        keys = {k.strip() for k in named}
+    if named and None in keys:  # the keyed tests' models, and those named
+        keys = (keys - {None}) | {k.strip() for k in named}
     cmd = _PREBUILD_CMD if None in keys else [*_PREBUILD_CMD[:-2], *sorted(keys), "--quiet"]
     # one intra-op thread: the tests run beside it on the same cores, and two processes each spinning two OpenMP
     # threads on 2 cores made small models' steps up to 100× slower

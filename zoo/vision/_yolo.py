@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ._detection import batched_nms, box_iou
+from ._detection import batched_nms_fixed_point, box_iou
 
 # Ultralytics' BatchNorm settings for every YOLOv5/v8 conv (eps 1e-3, momentum 0.03 = 0.97 decay).
 BN_EPS, BN_MOMENTUM = 1e-3, 0.03
@@ -164,7 +164,7 @@ class Detections(nn.Module):
             keep = (best[b] > self.conf_threshold).nonzero().squeeze(1)
             keep = keep[best[b, keep].argsort(descending=True)[: self.max_candidates]]
             bx, sc, lb = boxes[b, keep], best[b, keep], labels[b, keep]
-            kept = batched_nms(bx, sc, lb, self.iou_threshold)[: self.max_det]
+            kept = batched_nms_fixed_point(bx, sc, lb, self.iou_threshold)[: self.max_det]  # exact greedy NMS, vectorised
             out.append({"boxes": bx[kept], "labels": lb[kept], "scores": sc[kept]})
         return out
 
