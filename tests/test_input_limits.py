@@ -253,3 +253,21 @@ def test_gradio_cache_cleanup_keeps_the_sample_files():
     widget.upload_file_set.add(str(upload))
     delete_files_created_by_app(widget, age=-1)  # what the cleanup does to files past their age
     assert not upload.exists() and all(Path(f).exists() for f in samples)
+
+
+def test_one_picture_reader_for_every_image_demo():
+    """`inputs.picture` serves the digits, photo, segmentation and detection demos: floats in [0, 1] scale by 255;
+    other numbers are stretched to 0–255 (digits) or read as levels and clipped (scenes)."""
+    import numpy as np
+
+    from zoo.demos import BadInput, inputs
+
+    unit = np.linspace(0, 1, 64).reshape(8, 8)
+    assert np.asarray(inputs.picture(unit)).max() == 255 == np.asarray(inputs.picture(unit, numbers="clip")).max()
+    levels = np.linspace(0, 200, 64).reshape(8, 8)
+    assert np.asarray(inputs.picture(levels)).max() == 255  # stretched
+    assert np.asarray(inputs.picture(levels, numbers="clip")).max() == 200  # kept
+    with pytest.raises(BadInput):
+        inputs.picture(np.full((8, 8), np.nan))
+    with pytest.raises(ValueError):
+        inputs.picture(unit, numbers="round")

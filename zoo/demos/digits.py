@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import BadInput, Demo, register_demo
-from .inputs import DEMO_IMAGE_SIDE, check_image_size, load_image, to_rgb
+from .inputs import DEMO_IMAGE_SIDE, picture, to_rgb
 
 MODEL = "lenet5"
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples" / "digits"  # <digit>.png, held-out digits
@@ -52,31 +52,6 @@ def model():
     import zoo
 
     return zoo.create_model(MODEL, weights="default")
-
-
-def picture(image: Any):
-    """Bytes (a user's file, checked by `load_image`), a PIL image or an array (H×W or H×W×1/3/4;
-    uint8, or any other numbers rescaled from [0, 1] or from their own range) → PIL image."""
-    from PIL import Image
-
-    if isinstance(image, (bytes, bytearray)):
-        return load_image(bytes(image))
-    if isinstance(image, Image.Image):
-        check_image_size(*image.size)
-        return image
-    arr = np.asarray(image)
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[..., 0]
-    if arr.ndim not in (2, 3) or 0 in arr.shape or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
-        raise BadInput("picture_shape", shape=tuple(arr.shape))
-    check_image_size(arr.shape[1], arr.shape[0])
-    if arr.dtype != np.uint8:
-        arr = arr.astype(np.float64)
-        if not np.isfinite(arr).all():
-            raise BadInput("picture_not_finite")
-        lo, hi = (0.0, 1.0) if arr.min() >= 0 and arr.max() <= 1 else (arr.min(), arr.max())
-        arr = np.round((arr - lo) / ((hi - lo) or 1.0) * 255).astype(np.uint8)
-    return Image.fromarray(arr)
 
 
 def ink_image(image: Any) -> np.ndarray:

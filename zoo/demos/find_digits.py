@@ -149,8 +149,7 @@ def run(image: Any, score_threshold: float = DEFAULT_SCORE, net: Any = None) -> 
                 detections.append(Detection(int(label), float(score), (x1, y1, x2, y2)))
     shown = Image.fromarray((gray * 255).round().astype(np.uint8)).convert("RGB")
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 4:
-        from .digits import picture
-        from .inputs import to_rgb
+        from .inputs import picture, to_rgb
 
         shown = to_rgb(picture(image))  # the picture in colour (an RGBA canvas is shown as its alpha)
         if shown.size != (gray.shape[1], gray.shape[0]):

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import BadInput, Demo, register_demo
-from .digits import picture
-from .inputs import to_rgb
+from .inputs import picture, to_rgb
 
 MODEL = "efficientnet_lite0"
 SAMPLES = ("coffee", "chelsea", "astronaut", "rocket", "camera")  # skimage.data: ship with scikit-image
@@ -53,7 +52,7 @@ def sample(name: str) -> np.ndarray:
 
 
 def as_rgb(image: Any):
-    """Bytes (a user's file), a PIL image or an array → RGB PIL image, checked (see `digits.picture`)."""
+    """Bytes (a user's file), a PIL image or an array → RGB PIL image, checked (see `inputs.picture`)."""
     return to_rgb(picture(image))
 
 

@@ -12,6 +12,7 @@ import io
 import math
 import unicodedata
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,41 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
         return None
     finally:
         Image.MAX_IMAGE_PIXELS = limit
+
+
+def picture(image: Any, numbers: str = "stretch"):
+    """Bytes (a user's file, checked by `load_image`), a PIL image or an array (H×W or H×W×1/3/4) → PIL image,
+    or BadInput (empty, corrupt, huge, tiny, elongated, wrong shape, NaN/inf).
+
+    Arrays of uint8 are taken as they are, floats in [0, 1] are scaled by 255. Other numbers: `numbers="stretch"`
+    rescales them from their own range (a digit's contrast is what matters), `numbers="clip"` reads them as
+    0–255 levels and clips (a scene's brightness is part of the picture)."""
+    from PIL import Image
+
+    if numbers not in ("stretch", "clip"):
+        raise ValueError(f"numbers must be 'stretch' or 'clip', not {numbers!r}")
+    if isinstance(image, (bytes, bytearray)):
+        return load_image(bytes(image))
+    if isinstance(image, Image.Image):
+        check_image_size(*image.size)
+        return image
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or 0 in arr.shape or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise BadInput("picture_shape", shape=tuple(arr.shape))
+    check_image_size(arr.shape[1], arr.shape[0])
+    if arr.dtype != np.uint8:
+        arr = arr.astype(np.float64)
+        if not np.isfinite(arr).all():
+            raise BadInput("picture_not_finite")
+        if arr.min() >= 0 and arr.max() <= 1:
+            arr = np.round(arr * 255)
+        elif numbers == "stretch":
+            lo, hi = arr.min(), arr.max()
+            arr = np.round((arr - lo) / ((hi - lo) or 1.0) * 255)
+        arr = np.clip(np.round(arr), 0, 255).astype(np.uint8)
+    return Image.fromarray(arr)
 
 
 def to_rgb(img):

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import BadInput, Demo, register_demo
-from .inputs import check_image_size, load_image, to_rgb
+from . import inputs
+from .inputs import to_rgb
 
 MODEL = "unet"
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples" / "segmentation"  # scene_<n>.png + .mask.png
@@ -56,30 +57,10 @@ def model():
 
 
 def picture(image: Any):
-    """Bytes of a user's file, a PIL image or an array → RGB PIL image (longest side ≤ 1024), or BadInput.
-
-    Arrays: H×W (gray), H×W×3 (RGB) or H×W×4 (RGBA, e.g. a drawing canvas: transparent parts become white,
-    like paper); uint8, or floats in [0, 1]."""
-    from PIL import Image
-
-    if isinstance(image, (bytes, bytearray)):
-        return load_image(bytes(image))  # empty, corrupt, huge, tiny, elongated → BadInput
-    if isinstance(image, Image.Image):
-        check_image_size(*image.size)
-        return to_rgb(image)
-    arr = np.asarray(image)
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[..., 0]
-    if arr.ndim not in (2, 3) or 0 in arr.shape or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
-        raise BadInput("picture_shape", shape=tuple(arr.shape))
-    check_image_size(arr.shape[1], arr.shape[0])
-    if arr.dtype != np.uint8:
-        arr = arr.astype(np.float64)
-        if not np.isfinite(arr).all():
-            raise BadInput("picture_not_finite")
-        scale = 255.0 if arr.max() <= 1 and arr.min() >= 0 else 1.0  # [0, 1] floats, else 0–255 numbers
-        arr = np.clip(np.round(arr * scale), 0, 255).astype(np.uint8)
-    return to_rgb(Image.fromarray(arr))
+    """Bytes of a user's file, a PIL image or an array → RGB PIL image, or BadInput. Arrays: H×W (gray),
+    H×W×3 (RGB) or H×W×4 (RGBA, e.g. a drawing canvas: transparent parts become white, like paper); uint8, or
+    floats in [0, 1]; other numbers are read as 0–255 levels and clipped."""
+    return to_rgb(inputs.picture(image, numbers="clip"))
 
 
 def _resize(img, longest: int):
