@@ -35,17 +35,8 @@ def normalized_adjacency(edges: torch.Tensor | Sequence[tuple[int, int]], num_no
     `edges` is an edge list: a (2, E) integer tensor (PyG's edge_index layout) or a sequence of (u, v)
     pairs. Edges are treated as undirected and duplicates collapse, so citation links may be given once.
     """
-    if isinstance(edges, torch.Tensor):
-        edge_index = edges.long()
-    else:
-        edge_index = torch.as_tensor(list(edges), dtype=torch.long).reshape(-1, 2).T
-    if edge_index.ndim != 2 or edge_index.shape[0] != 2:
-        raise ValueError(f"edges must be a (2, E) tensor or (u, v) pairs, got shape {tuple(edge_index.shape)}")
-    src, dst = edge_index
-    a = torch.zeros(num_nodes, num_nodes, device=edge_index.device)
-    a[src, dst] = 1.0
-    a[dst, src] = 1.0  # undirected
-    a = torch.maximum(a, torch.eye(num_nodes, device=a.device))  # self-loops: a node keeps its own features (Ã = A + I)
+    a = adjacency(edges, num_nodes)
+    a = a + torch.eye(num_nodes, device=a.device)  # self-loops: a node keeps its own features (Ã = A + I)
     d_inv_sqrt = a.sum(dim=1).rsqrt()  # D̃^-½; every degree ≥ 1 thanks to the self-loop
     return d_inv_sqrt[:, None] * a * d_inv_sqrt[None, :]
 
@@ -61,14 +52,17 @@ def example_graph(num_nodes: int = 20, num_features: int = CORA_FEATURES) -> tup
 
 def adjacency(edges: torch.Tensor | Sequence[tuple[int, int]], num_nodes: int) -> torch.Tensor:
     """The plain symmetric 0/1 adjacency A (N, N), no self-loops: what sum and mean aggregators
-    (GraphSAGE, GIN) and the graph Laplacian (ChebNet) start from."""
+    (GraphSAGE, GIN) and the graph Laplacian (ChebNet) start from, and GCN's Â adds self-loops to.
+    `edges`: a (2, E) integer tensor (PyG's edge_index layout) or a sequence of (u, v) pairs."""
     if isinstance(edges, torch.Tensor):
         edge_index = edges.long()
     else:
         edge_index = torch.as_tensor(list(edges), dtype=torch.long).reshape(-1, 2).T
+    if edge_index.ndim != 2 or edge_index.shape[0] != 2:
+        raise ValueError(f"edges must be a (2, E) tensor or (u, v) pairs, got shape {tuple(edge_index.shape)}")
     a = torch.zeros(num_nodes, num_nodes, device=edge_index.device)
     a[edge_index[0], edge_index[1]] = 1.0
-    a[edge_index[1], edge_index[0]] = 1.0
+    a[edge_index[1], edge_index[0]] = 1.0  # undirected; duplicates collapse
     a.fill_diagonal_(0.0)
     return a
 
