@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 import zoo
-from ui import common
+from ui import common, model_tabs
 from ui.safe import md, shorten
 from ui.common import domain_label, guarded, model_link, translator
 from zoo import demos as demo_registry
@@ -57,7 +57,8 @@ st.title(card.name)
 st.caption(f"{domain_label(t, card.domain)} · {loc.task} · {card.year} · {t(f'level.{card.level}')} · `{key}`")
 
 # Tabs are lazy (only the open one runs) and named in the URL: /model?model=gpt2&tab=layers opens Layers.
-TABS = ("overview", "architecture", "layers", "code", "try")
+# Features with their own module (ui/model_tabs) add tabs after the five built-in ones where they apply.
+TABS = ("overview", "architecture", "layers", "code", "try", *model_tabs.extra_tabs(key))
 labels = [t(f"model.tab_{name}") for name in TABS]
 wanted = st.query_params.get("tab", TABS[0])
 wanted = wanted if wanted in TABS else TABS[0]
@@ -68,7 +69,7 @@ def _on_tab() -> None:
     st.query_params["tab"] = name
 
 
-tab_overview, tab_arch, tab_layers, tab_code, tab_try = st.tabs(
+tab_overview, tab_arch, tab_layers, tab_code, tab_try, *tabs_extra = st.tabs(
     labels, key="model_tab", default=labels[TABS.index(wanted)], on_change=_on_tab
 )
 
@@ -123,6 +124,8 @@ if tab_overview.open:
                     origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
                     st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
                 st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
+        with guarded(t):
+            model_tabs.render_sections(model_tabs.OVERVIEW, key, t)
 
 if tab_arch.open:
     with tab_arch:
@@ -216,6 +219,7 @@ if tab_layers.open:
 
 if tab_code.open:
     with tab_code, guarded(t):
+        model_tabs.render_sections(model_tabs.CODE, key, t)
         src = common.source(key)
         st.caption(t("model.code_caption", path=src["path"], lines=src["lines"], line=src["line"]))
         file_name = src["path"].rsplit("/", 1)[-1]
@@ -244,3 +248,8 @@ if tab_try.open:
             for d in demos:
                 with guarded(t):
                     render_demo(d, key, t)
+
+for name, tab in zip(TABS[5:], tabs_extra):
+    if tab.open:
+        with tab, guarded(t):
+            model_tabs.render_tab(name, key, t)

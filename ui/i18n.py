@@ -29,7 +29,9 @@ def languages() -> dict[str, str]:
 
 @functools.cache
 def strings(lang: str) -> dict[str, str]:
-    """All strings of `lang`: `<lang>.toml`, plus each demo's `demos/<demo>.<lang>.toml` under `demo.<demo>.`."""
+    """All strings of `lang`: `<lang>.toml`; each demo's `demos/<demo>.<lang>.toml` under `demo.<demo>.`;
+    each feature's `sections/<section>.<lang>.toml` under `<section>.` (e.g. `sections/compare.en.toml` →
+    `compare.title`), so a feature's text lives in its own file."""
     path = LOCALES / f"{lang}.toml"
     if not path.exists():
         lang, path = DEFAULT, LOCALES / f"{DEFAULT}.toml"
@@ -37,6 +39,9 @@ def strings(lang: str) -> dict[str, str]:
     for demo_file in sorted((LOCALES / "demos").glob(f"*.{lang}.toml")):
         demo = demo_file.name.removesuffix(f".{lang}.toml")
         out.update(_flatten(tomllib.loads(demo_file.read_text(encoding="utf-8")), f"demo.{demo}."))
+    for section_file in sorted((LOCALES / "sections").glob(f"*.{lang}.toml")):
+        section = section_file.name.removesuffix(f".{lang}.toml")
+        out.update(_flatten(tomllib.loads(section_file.read_text(encoding="utf-8")), f"{section}."))
     if lang == DEFAULT:
         from zoo.demos.messages import MESSAGES
 

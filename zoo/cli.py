@@ -131,7 +131,14 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+# Commands that live beside the feature they drive: each module has `add_commands(subparsers)`, which adds
+# its sub-commands with `set_defaults(func=...)`. Imported only when the CLI runs, so `import zoo` stays light.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import importlib
+
     parser = argparse.ArgumentParser(prog="python -m zoo", description="DeepZoo model registry")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("list", help="list registered models")
@@ -154,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="build in this many processes at once")
     p.add_argument("--report", action="store_true", help=argparse.SUPPRESS)  # "built KEY" lines for the worker
     p.set_defaults(func=_cmd_introspect)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
