@@ -187,7 +187,7 @@ def test_streamed_widget_updates_are_throttled_but_end_with_the_whole_text():
     last one (the whole continuation), however fast the model samples."""
     import time
 
-    from ui.gradio_demos import throttled
+    from zoo.workers import throttled
 
     def fast():
         for i in range(1, 201):

@@ -8,8 +8,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import time
-from typing import Iterator, TypeVar
+from typing import Iterator
 
 import gradio as gr
 
@@ -18,9 +17,6 @@ from zoo.demos import all_demos
 
 from ..i18n import Translator, languages, strings
 from ..safe import html, report_error
-
-T = TypeVar("T")
-
 
 # (every, older than) in seconds: each widget deletes the uploads and outputs it wrote to Gradio's cache
 # (/tmp/gradio or $GRADIO_TEMP_DIR) once they are half an hour old, so the disk stays bounded on a
@@ -72,24 +68,6 @@ def heavy_job(request: gr.Request | None, progress: gr.Progress | None = None) -
 
     with runtime.heavy_job(waiting):
         yield
-
-
-def throttled(updates: Iterator[T], interval: float = 0.05) -> Iterator[T]:
-    """The updates of a stream, at most one per `interval` seconds, and always the last one. Every yield of a
-    Gradio generator is an event sent to the browser, handled under the GIL by the server's event loop; a
-    byte-level model makes ~200 of them per second, more than a screen shows (20 a second look the same), and
-    with many people streaming at once those events, not the model, took the server's time."""
-    sent_at = time.monotonic() - interval
-    unsent = False
-    for update in updates:
-        now = time.monotonic()
-        if now - sent_at >= interval:
-            sent_at, unsent = now, False
-            yield update
-        else:
-            latest, unsent = update, True
-    if unsent:
-        yield latest
 
 
 def blocks() -> dict[str, gr.Blocks]:

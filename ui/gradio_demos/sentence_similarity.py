@@ -6,6 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from zoo import workers
 from zoo.demos import sentence_similarity as demo
 
 
@@ -43,7 +44,7 @@ def compare(sentences: str, query: str, request: gr.Request = None, progress: gr
     """(matches table, heatmap, matrix table) for the widget, or a gr.Error the user can act on."""
     try:
         with heavy_job(request, progress):
-            r = demo.run(sentences, query)
+            r = workers.pool().run(f"{demo.__name__}:run", sentences, query)  # in a worker process: see zoo.workers
     except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
         raise user_error(request, e) from None
     matches = pd.DataFrame(

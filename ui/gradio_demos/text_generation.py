@@ -7,7 +7,8 @@ from typing import Iterator
 
 import gradio as gr
 
-from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, throttled, user_error
+from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from zoo import workers
 from zoo.demos import text_generation as demo
 
 
@@ -23,11 +24,14 @@ def generate(
 ) -> Iterator[str]:
     """A Gradio generator: every yield redraws the output box (prompt + continuation), so the text appears
     as it is sampled (up to 20 times a second; the last yield is the whole text). The whole stream is one of
-    the server's heavy jobs."""
+    the server's heavy jobs, run in a worker process."""
     try:
         demo.check(prompt, model, temperature, top_k, max_new_tokens, seed)  # refuse bad input before waiting in line
         with heavy_job(request, progress):
-            for continuation in throttled(demo.stream(prompt, model, temperature, top_k, max_new_tokens, seed)):
+            # sampled in one of the server's worker processes (zoo.workers): streams on threads of this process
+            # took turns on the GIL, so two people's generations did not really run at once
+            for continuation in workers.pool().stream(f"{demo.__name__}:stream", prompt, model, temperature, top_k,
+                                                      max_new_tokens, seed, interval=0.05):
                 yield prompt + continuation
     except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
         raise user_error(request, e) from None
