@@ -35,7 +35,7 @@ from ui.viewer import STATIC  # noqa: E402
 DONE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
-      && document.querySelectorAll('[data-testid="stTab"]').length === 5;
+      && document.querySelectorAll('[data-testid="stTab"]').length >= 5;
 }"""
 VIEWER_DRAWN = ".dzv[data-state=drawn]"
 STATIC_DRAWN = "() => document.querySelectorAll('[data-testid=\"stGraphVizChart\"] svg g.node').length > 0"
