@@ -1,7 +1,7 @@
 """XLNet, T5, LLaMA/TinyLlama and Mamba: DeepZoo's from-scratch code against Hugging Face `transformers`.
 
 For each family both implementations are built at a small config with random weights, the weights are copied
-through the family's explicit key map (`HF_KEY_MAP`: every key used, every shape equal) and the outputs must
+through the family's explicit key map (`HF_KEY_MAP` via `zoo.pretrained.load_mapped`: every key used, every shape equal) and the outputs must
 agree within 1e-4 relative. The published configs, built by `transformers` on the meta device, must give the
 parameter counts on DeepZoo's cards. Property tests: RoPE scores depend only on the offset, Mamba's chunked
 scan equals the step-by-step recurrence and is causal, XLNet's sampled factorisation masks are consistent.
@@ -16,6 +16,7 @@ import torch
 
 import zoo
 from zoo.nlp import llama, mamba, t5, xlnet
+from zoo.pretrained import CheckpointMismatch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -238,11 +239,11 @@ def test_xlnet_factorization_masks():
 def test_key_maps_fail_loudly(hf_mamba):
     """The loader must refuse a checkpoint with a key the map does not know or a tensor of the wrong shape."""
     state = hf_mamba.state_dict()
-    with pytest.raises(AssertionError, match="does not use"):
+    with pytest.raises(CheckpointMismatch, match="unused checkpoint tensor: 'backbone.extra.weight'"):
         mamba.load_hf_mamba(mamba.Mamba(_MAMBA_TEST), {**state, "backbone.extra.weight": torch.zeros(1)})
-    with pytest.raises(AssertionError, match="norm_f"):
+    with pytest.raises(CheckpointMismatch, match="norm_f"):
         mamba.load_hf_mamba(mamba.Mamba(_MAMBA_TEST), {**state, "backbone.norm_f.weight": torch.zeros(5)})
-    with pytest.raises(AssertionError, match="does not fill"):
+    with pytest.raises(CheckpointMismatch, match=r"missing in checkpoint: 'backbone.layers.0.mixer.D'"):
         mamba.load_hf_mamba(mamba.Mamba(_MAMBA_TEST), {k: v for k, v in state.items() if not k.endswith(".D")})
 
 

@@ -2,7 +2,7 @@
 
 - Equivalence: each zoo model and its `transformers` twin are built at a SMALL config (the same structure as
   the registered variant, toy sizes), the twin's random (and perturbed) weights are copied into the zoo model
-  through the family's own checkpoint map (`hf_*_key_map` + `zoo.nlp.bert.load_checkpoint`, which refuses
+  through the family's own checkpoint map (`hf_*_key_map` + `zoo.pretrained.load_mapped`, which refuses
   missing, unused or mis-shaped tensors), and the outputs must agree within 1e-4 relative in eval mode.
   Batches include padding, so masks and RoBERTa's padding-aware positions are exercised.
 - Published counts: the full published configs, built by `transformers` on the meta device, have exactly
@@ -20,6 +20,7 @@ import torch
 import zoo
 from zoo.catalog import Filters, search
 from zoo.nlp import albert, bert, distilbert, gpt, roberta
+from zoo.pretrained import CheckpointMismatch, KeyMap, load_mapped
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing here downloads; fail fast if something tries
 transformers = pytest.importorskip("transformers")
@@ -68,7 +69,8 @@ def test_bert_large_structure_matches_transformers():
             )
         )
     )
-    bert.load_checkpoint(ours, hf.state_dict(), bert.hf_bert_key_map(ours.cfg)).eval()
+    load_mapped(ours, hf.state_dict(), KeyMap(bert.hf_bert_key_map(ours.cfg), ignore=bert.HF_BERT_IGNORED))
+    ours.eval()
     ids, mask = _batch()
     segments = (torch.arange(T) >= T // 2).long().expand(B, T)  # sentence A, then sentence B
     with torch.no_grad():
@@ -91,7 +93,8 @@ def test_roberta_matches_transformers_with_padding_offset_positions():
             )
         )
     )
-    bert.load_checkpoint(ours, hf.state_dict(), roberta.hf_roberta_key_map(ours.cfg)).eval()
+    load_mapped(ours, hf.state_dict(), KeyMap(roberta.hf_roberta_key_map(ours.cfg), ignore=bert.HF_BERT_IGNORED))
+    ours.eval()
     ids, mask = _batch(pad_id=1, first_word=3)
     with torch.no_grad():
         out = ours(ids, attention_mask=mask)
@@ -122,7 +125,8 @@ def test_distilbert_matches_transformers():
             )
         )
     )
-    bert.load_checkpoint(ours, hf.state_dict(), distilbert.hf_distilbert_key_map(ours.cfg)).eval()
+    load_mapped(ours, hf.state_dict(), distilbert.hf_distilbert_key_map(ours.cfg))
+    ours.eval()
     ids, mask = _batch()
     with torch.no_grad():
         out = ours(ids, attention_mask=mask)
@@ -148,7 +152,8 @@ def test_albert_matches_transformers(groups):
             )
         )
     )
-    bert.load_checkpoint(ours, hf.state_dict(), albert.hf_albert_key_map(ours.cfg)).eval()
+    load_mapped(ours, hf.state_dict(), KeyMap(albert.hf_albert_key_map(ours.cfg), ignore=bert.HF_BERT_IGNORED))
+    ours.eval()
     ids, mask = _batch()
     segments = (torch.arange(T) >= T // 2).long().expand(B, T)
     with torch.no_grad():
@@ -173,7 +178,8 @@ def test_gpt2_medium_structure_matches_transformers():
         )
     )
     assert hf.lm_head.weight is hf.transformer.wte.weight  # tied there as here, so one map entry serves both
-    bert.load_checkpoint(ours, hf.state_dict(), gpt.hf_gpt2_key_map(ours.cfg), ignore=gpt.HF_GPT2_IGNORED).eval()
+    load_mapped(ours, hf.state_dict(), KeyMap(gpt.hf_gpt2_key_map(ours.cfg), ignore=gpt.HF_GPT2_IGNORED))
+    ours.eval()
     ids = torch.randint(0, VOCAB, (B, T), generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         _assert_close(ours(ids), hf(input_ids=ids).logits)
@@ -187,20 +193,20 @@ def test_checkpoint_loader_refuses_missing_unused_and_misshaped_tensors():
     model = distilbert.DistilBERT(cfg)
     key_map = distilbert.hf_distilbert_key_map(cfg)
     source = {theirs: torch.zeros_like(p) for ours, p in model.named_parameters() for theirs in [key_map[ours]]}
-    bert.load_checkpoint(model, source, key_map)  # the complete, well-shaped checkpoint loads
+    load_mapped(model, source, key_map)  # the complete, well-shaped checkpoint loads
     assert all((p == 0).all() for p in model.parameters())
 
     missing = dict(source)
     del missing["transformer.layer.0.ffn.lin1.weight"]
-    with pytest.raises(KeyError, match="lin1"):
-        bert.load_checkpoint(model, missing, key_map)
+    with pytest.raises(CheckpointMismatch, match="lin1"):
+        load_mapped(model, missing, key_map)
     extra = {**source, "vocab_projector.bias": torch.zeros(VOCAB)}
-    with pytest.raises(KeyError, match="vocab_projector"):
-        bert.load_checkpoint(model, extra, key_map)
-    bert.load_checkpoint(model, extra, key_map, ignore=("vocab_projector.bias",))  # unless declared ignorable
+    with pytest.raises(CheckpointMismatch, match="vocab_projector"):
+        load_mapped(model, extra, key_map)
+    load_mapped(model, extra, KeyMap(key_map, ignore=("vocab_projector.bias",)))  # unless declared ignorable
     wrong = {**source, "embeddings.position_embeddings.weight": torch.zeros(9, 16)}
-    with pytest.raises(ValueError, match="embeddings.position"):
-        bert.load_checkpoint(model, wrong, key_map)
+    with pytest.raises(CheckpointMismatch, match=r"embeddings.position_embeddings.weight.*\(9, 16\)"):
+        load_mapped(model, wrong, key_map)
 
 
 # --------------------------------------------------------------------------- published counts

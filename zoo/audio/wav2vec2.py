@@ -30,6 +30,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, PretrainedError, load_mapped, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 
 
@@ -201,14 +203,71 @@ def hf_name(name: str) -> str:
     raise KeyError(name)
 
 
+def hf_wav2vec2_map(model: Wav2Vec2) -> KeyMap:
+    # Wav2Vec2ForPreTraining's quantiser and projections, or a fine-tuned model's CTC head: not part of the encoder
+    return KeyMap(
+        {name: hf_name(name) for name in model.state_dict()},
+        ignore=("quantizer.*", "project_q.*", "project_hid.*", "lm_head.*"),
+    )
+
+
 def load_hf_state_dict(model: Wav2Vec2, hf_state: dict[str, torch.Tensor]) -> None:
-    """Copy a `Wav2Vec2Model` state dict into `model`, checking that every tensor is used and every shape matches."""
-    ours = model.state_dict()
-    mapped = {name: hf_state[hf_name(name)] for name in ours}
-    assert all(mapped[n].shape == ours[n].shape for n in ours), "shape mismatch"
-    unused = set(hf_state) - {hf_name(n) for n in ours}
-    assert not unused, f"unmapped Hugging Face tensors: {sorted(unused)}"
-    model.load_state_dict(mapped)
+    """Copy a `Wav2Vec2Model` state dict into `model`, strictly (every tensor used, every shape equal)."""
+    load_mapped(model, hf_state, hf_wav2vec2_map(model))
+
+
+def legacy_weight_norm_names(name: str) -> str:
+    """Checkpoints saved before torch's parametrizations name the weight-normed convolution weight_g / weight_v."""
+    for old, new in ((".conv.weight_g", ".conv.parametrizations.weight.original0"),
+                     (".conv.weight_v", ".conv.parametrizations.weight.original1")):  # fmt: skip
+        if name.endswith(old):
+            return name[: -len(old)] + new
+    return name
+
+
+def hf_wav2vec2_config(config, shapes) -> dict:
+    out = hf_overrides(
+        config,
+        {"d_model": "hidden_size", "n_layers": "num_hidden_layers", "n_heads": "num_attention_heads",
+         "d_ff": "intermediate_size", "pos_kernel": "num_conv_pos_embeddings",
+         "pos_groups": "num_conv_pos_embedding_groups", "norm_eps": "layer_norm_eps"},
+    )  # fmt: skip
+    if config.get("feat_extract_norm", "group") != "group" or config.get("do_stable_layer_norm", False):
+        raise PretrainedError("only the BASE layout (group-normed feature encoder, post-LN Transformer) fits wav2vec2_base")
+    dims = set(config.get("conv_dim", [Wav2Vec2Config.conv_dim]))
+    if len(dims) != 1:
+        raise PretrainedError(f"wav2vec2_base has one width for all feature convolutions; the checkpoint has {sorted(dims)}")
+    out["conv_dim"] = dims.pop()
+    for ours, theirs in (("conv_kernels", "conv_kernel"), ("conv_strides", "conv_stride")):
+        if theirs in config:
+            out[ours] = tuple(config[theirs])
+    return out
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("wav2vec2_base",),
+        key_map=hf_wav2vec2_map,
+        config=hf_wav2vec2_config,
+        model_types=("wav2vec2",),
+        prefixes=("", "wav2vec2."),  # Wav2Vec2Model, or the encoder inside Wav2Vec2ForPreTraining / ForCTC
+        rename=legacy_weight_norm_names,
+        note="Wav2Vec2Model, Wav2Vec2ForPreTraining and ForCTC checkpoints of the BASE layout: the encoder",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "wav2vec2_base", "hf://facebook/wav2vec2-base", layout="hf", licence="apache-2.0",
+        dataset="LibriSpeech 960 h, unlabelled",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "wav2vec2_base", "hf://facebook/wav2vec2-base-960h", layout="hf", licence="apache-2.0",
+        dataset="LibriSpeech 960 h, CTC fine-tuned (the CTC head is not loaded)",
+    )
+)  # fmt: skip
 
 
 def _example() -> torch.Tensor:

@@ -32,6 +32,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, load_mapped, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 from .features import log_mel_spectrogram
 
@@ -193,14 +195,39 @@ def hf_name(name: str) -> str:
     raise KeyError(name)
 
 
+def hf_whisper_map(model: Whisper) -> KeyMap:
+    return KeyMap(
+        {name: hf_name(name) for name in model.state_dict()},
+        aliases={"proj_out.weight": "model.decoder.embed_tokens.weight"},  # the output layer is the token embedding
+    )
+
+
 def load_hf_state_dict(model: Whisper, hf_state: dict[str, torch.Tensor]) -> None:
-    """Copy a `WhisperForConditionalGeneration` state dict, checking names, shapes and that nothing is left over."""
-    ours = dict(model.named_parameters())
-    mapped = {n: hf_state[hf_name(n)] for n in ours}
-    assert all(mapped[n].shape == p.shape for n, p in ours.items()), "shape mismatch"
-    leftover = set(hf_state) - {hf_name(n) for n in ours} - {"proj_out.weight"}  # tied to embed_tokens
-    assert not leftover, f"unmapped Hugging Face tensors: {sorted(leftover)}"
-    model.load_state_dict(mapped)
+    """Copy a `WhisperForConditionalGeneration` state dict, strictly (names, shapes, nothing left over)."""
+    load_mapped(model, hf_state, hf_whisper_map(model))
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("whisper_tiny",),
+        key_map=hf_whisper_map,
+        config=lambda config, shapes: hf_overrides(
+            config,
+            {"n_mels": "num_mel_bins", "n_audio_ctx": "max_source_positions", "n_text_ctx": "max_target_positions",
+             "d_model": "d_model", "n_heads": "encoder_attention_heads", "n_audio_layers": "encoder_layers",
+             "n_text_layers": "decoder_layers", "vocab_size": "vocab_size"},
+        ),  # fmt: skip
+        model_types=("whisper",),
+        note="WhisperForConditionalGeneration checkpoints (tiny … large; the output layer is tied to the embedding)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "whisper_tiny", "hf://openai/whisper-tiny", layout="hf", licence="apache-2.0",
+        dataset="680,000 h of weakly supervised web audio",
+    )
+)  # fmt: skip
 
 
 def _example() -> dict[str, torch.Tensor]:
@@ -228,7 +255,7 @@ def _example() -> dict[str, torch.Tensor]:
             authors="A. Radford, J. W. Kim, T. Xu, G. Brockman, C. McLeavey, I. Sutskever",
             venue="ICML 2023 (OpenAI 2022)",
         ),
-        level="intermediate",
+        level="advanced",
         summary=(
             "An encoder-decoder Transformer trained on 680,000 hours of web audio with its transcripts. "
             "The encoder reads a 30-second log-mel spectrogram; the decoder writes text token by token, "

@@ -16,7 +16,7 @@ order?) as the second pre-training loss; that changes training, not the architec
 `albert_base`: ALBERT-base v2 (Google's October 2019 release: no dropout, more data, longer training),
 V=30,000 SentencePiece, E=128, H=768, L=12, A=12, feed-forward 3072, tanh-approximated GELU ("gelu_new"
 in the released config), pooler: 11,683,584 parameters. `hf_albert_key_map` names the Hugging Face
-`AlbertModel` key of every parameter, for `zoo.nlp.bert.load_checkpoint`.
+`AlbertModel` key of every parameter, for `zoo.pretrained.load_mapped`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ import torch.nn as nn
 
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
-from .bert import BertOutput, Pooler, example_ids
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, PretrainedError, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
+from .bert import HF_BERT_IGNORED, BertOutput, Pooler, example_ids
 from .transformer import EncoderLayer, normal_init
 
 
@@ -144,6 +146,40 @@ def hf_albert_key_map(cfg: AlbertConfig, prefix: str = "") -> dict[str, str]:
             for kind in ("weight", "bias"):
                 m[f"shared.{g}.{ours}.{kind}"] = f"encoder.albert_layer_groups.{g}.albert_layers.0.{theirs}.{kind}"
     return {ours: prefix + theirs for ours, theirs in m.items()}
+
+
+def hf_albert_config(config, shapes) -> dict:
+    if config is not None and config.get("inner_group_num", 1) != 1:
+        raise PretrainedError("ALBERT checkpoints with inner_group_num > 1 are not supported (every release has 1)")
+    return hf_overrides(
+        config,
+        {"vocab_size": "vocab_size", "embedding_size": "embedding_size", "hidden_size": "hidden_size",
+         "num_layers": "num_hidden_layers", "num_groups": "num_hidden_groups", "num_heads": "num_attention_heads",
+         "intermediate_size": "intermediate_size", "max_position": "max_position_embeddings",
+         "type_vocab_size": "type_vocab_size", "layer_norm_eps": "layer_norm_eps"},
+    )  # fmt: skip
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("albert_base",),
+        key_map=lambda model: KeyMap(
+            hf_albert_key_map(model.cfg),
+            ignore=HF_BERT_IGNORED + ("predictions.*", "sop_classifier.*"),  # AlbertForMaskedLM / ForPreTraining heads
+        ),
+        config=hf_albert_config,
+        model_types=("albert",),
+        prefixes=("", "albert."),
+        note="AlbertModel and AlbertFor… checkpoints: encoder and pooler (pre-training heads are not loaded)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "albert_base", "hf://albert/albert-base-v2", layout="hf", licence="apache-2.0",
+        dataset="BooksCorpus + English Wikipedia",
+    )
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- card

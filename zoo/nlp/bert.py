@@ -18,10 +18,9 @@ Three configs live here:
 
 Parameter names follow the paper's pieces (embeddings.word / position / token_type, layers.i with
 self_attn.w_q ... w_o, ffn.w1 / w2, pooler.dense). `hf_bert_key_map` lists, tensor by tensor, which
-Hugging Face `BertModel` key each one comes from; `convert_checkpoint` / `load_checkpoint` apply such a
-map and refuse checkpoints with missing, unused or wrongly shaped tensors. The MiniLM weights, the
-transformers equivalence tests and the sibling families (RoBERTa, DistilBERT, ALBERT, GPT-2) all go
-through them.
+Hugging Face `BertModel` key each one comes from; `zoo.pretrained` applies such a map with its one
+strict loader (missing, unused or wrongly shaped tensors are refused by name), for the MiniLM weights, the
+transformers equivalence tests and `create_model("bert_base", weights="hf://google-bert/bert-base-uncased")`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 import torch
 import torch.nn as nn
@@ -37,6 +36,9 @@ import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, convert, register_checkpoint, register_layout
+from ..pretrained.hf import has_tensor, hf_overrides, legacy_layer_norm_names
+from ..pretrained.layouts import Shapes
 from ..weights import Weights, register_weights
 from .transformer import EncoderLayer, normal_init
 
@@ -209,7 +211,7 @@ MINILM_CARD = replace(
         authors="W. Wang, F. Wei, L. Dong, H. Bao, N. Yang, M. Zhou",
         venue="NeurIPS 2020",
     ),
-    level="basic",
+    level="intermediate",
     summary=(
         "A 6-layer, 384-wide BERT distilled from a larger model (MiniLM) and then trained by sentence-transformers "
         "on over a billion sentence pairs so that sentences with similar meaning get nearby vectors. Averaging its "
@@ -269,7 +271,7 @@ BERT_LARGE_CARD = replace(
     BERT_BASE_CARD,
     key="bert_large",
     name="BERT-large",
-    level="advanced",
+    level="intermediate",
     summary=(
         "BERT's bigger configuration: 24 encoder layers of width 1024 with 16 attention heads, trained with the same "
         "masked-word and next-sentence objectives. Tripling the parameters over BERT-base raised every GLUE task, "
@@ -357,11 +359,23 @@ def minilm_l6(**overrides) -> BERT:
 # --------------------------------------------------------------------------- checkpoint map (Hugging Face names)
 
 # A map entry names the foreign tensor a DeepZoo parameter comes from, or that name plus a function that
-# reshapes it (GPT-2 stores fused, transposed projections).
-Source = str | tuple[str, Callable[[torch.Tensor], torch.Tensor]]
+# reshapes it (GPT-2 stores fused, transposed projections): `zoo.pretrained.Source`.
 
 # Constant index tables some exports save beside the weights; they hold nothing learned.
 HF_INDEX_BUFFERS = ("embeddings.position_ids", "embeddings.token_type_ids")
+# ... and what else a published BERT checkpoint carries: the pre-training heads of BertForPreTraining.
+HF_BERT_IGNORED = tuple(f"*{name}" for name in HF_INDEX_BUFFERS) + ("cls.*",)
+# BertConfig field → Hugging Face config.json field
+HF_BERT_CONFIG = {
+    "vocab_size": "vocab_size",
+    "hidden_size": "hidden_size",
+    "num_layers": "num_hidden_layers",
+    "num_heads": "num_attention_heads",
+    "intermediate_size": "intermediate_size",
+    "max_position": "max_position_embeddings",
+    "type_vocab_size": "type_vocab_size",
+    "layer_norm_eps": "layer_norm_eps",
+}
 
 # One encoder layer, DeepZoo module → Hugging Face BertLayer module (each with .weight and .bias).
 HF_BERT_LAYER = {
@@ -396,41 +410,50 @@ def hf_bert_key_map(cfg: BertConfig, prefix: str = "") -> dict[str, str]:
     return {ours: prefix + theirs for ours, theirs in m.items()}
 
 
-def convert_checkpoint(
-    source: Mapping[str, torch.Tensor], key_map: Mapping[str, Source], ignore: tuple[str, ...] = ()
-) -> dict[str, torch.Tensor]:
-    """A foreign state dict → DeepZoo names, by `key_map` (ours → theirs, or ours → (theirs, transform)).
-
-    Nothing is dropped silently: a key the map asks for must exist, and every tensor of `source` must be
-    read by the map unless its name ends with one of `ignore`."""
-    out, used = {}, set()
-    for ours, src in key_map.items():
-        name, transform = (src, None) if isinstance(src, str) else src
-        if name not in source:
-            raise KeyError(f"checkpoint has no {name!r} (needed for {ours!r})")
-        out[ours] = source[name] if transform is None else transform(source[name])
-        used.add(name)
-    unused = sorted(k for k in source if k not in used and not k.endswith(ignore))
-    if unused:
-        raise KeyError(f"{len(unused)} checkpoint tensors are not mapped: {unused[:5]}")
-    return out
+def hf_bert_layout_map(model: BERT) -> KeyMap:
+    """The full Hugging Face layout of `model`: the map, plus what a published checkpoint holds that the encoder
+    does not need — constant index tables and `BertForPreTraining`'s heads (masked-word and next-sentence)."""
+    return KeyMap(hf_bert_key_map(model.cfg), ignore=HF_BERT_IGNORED)
 
 
-def load_checkpoint(
-    model: nn.Module, source: Mapping[str, torch.Tensor], key_map: Mapping[str, Source], ignore: tuple[str, ...] = ()
-) -> nn.Module:
-    """Copy a foreign checkpoint into `model`: every parameter is mapped exactly once and every shape is equal."""
-    state = convert_checkpoint(source, key_map, ignore)
-    own = dict(model.named_parameters())  # tied tensors once (GPT's LM head is its token embedding)
-    if set(state) != set(own):
-        raise KeyError(f"map and model differ: unmapped {sorted(set(own) - set(state))[:5]}, "
-                       f"unknown {sorted(set(state) - set(own))[:5]}")
-    with torch.no_grad():
-        for name, p in own.items():
-            if p.shape != state[name].shape:
-                raise ValueError(f"{name}: model {tuple(p.shape)} vs checkpoint {tuple(state[name].shape)}")
-            p.copy_(state[name])
-    return model
+def hf_bert_config(config: Mapping[str, Any] | None, shapes: Shapes) -> dict[str, Any]:
+    """BertConfig fields from a Hugging Face config.json; the pooler is built when the checkpoint has one."""
+    return {
+        **hf_overrides(config, HF_BERT_CONFIG),
+        "add_pooling_layer": has_tensor(shapes, "pooler.dense.weight"),
+    }
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("bert_base", "bert_large", "minilm_l6"),
+        key_map=hf_bert_layout_map,
+        config=hf_bert_config,
+        model_types=("bert",),
+        prefixes=("", "bert."),  # BertModel, or the encoder inside BertForPreTraining / BertFor…
+        rename=legacy_layer_norm_names,
+        note="BertModel and BertFor… checkpoints: encoder and pooler (task and pre-training heads are not loaded)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "bert_base", "hf://google-bert/bert-base-uncased", layout="hf", licence="apache-2.0",
+        dataset="BooksCorpus + English Wikipedia", metric="GLUE average 79.6 (Devlin et al. 2019, Table 1)",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "bert_large", "hf://google-bert/bert-large-uncased", layout="hf", licence="apache-2.0",
+        dataset="BooksCorpus + English Wikipedia", metric="GLUE average 82.1 (Devlin et al. 2019, Table 1)",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "minilm_l6", "hf://sentence-transformers/all-MiniLM-L6-v2", layout="hf", licence="apache-2.0",
+        dataset="1B sentence pairs (sentence-transformers)",
+    )
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- pretrained MiniLM
@@ -453,7 +476,7 @@ def _minilm_state_dict() -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
     state = load_file(str(minilm_dir() / "model.safetensors"))
-    return convert_checkpoint(state, hf_bert_key_map(MINILM_L6), ignore=HF_INDEX_BUFFERS)
+    return convert(state, KeyMap(hf_bert_key_map(MINILM_L6), ignore=HF_BERT_IGNORED))
 
 
 register_weights(

@@ -12,7 +12,7 @@ GLUE score with 40% fewer parameters and runs 60% faster (Table 1, Table 3).
 The layers are BERT's post-LN encoder layers (exact GELU, LayerNorm eps 1e-12), reused from
 `zoo.nlp.transformer`. `distilbert`: distilbert-base-uncased, 6 layers, dim 768, 12 heads, hidden 3072,
 30,522-token vocabulary, 512 positions: 66,362,880 parameters. `hf_distilbert_key_map` names the Hugging
-Face `DistilBertModel` key of every parameter, for `zoo.nlp.bert.load_checkpoint`.
+Face `DistilBertModel` key of every parameter, for `zoo.pretrained.load_mapped`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import torch.nn as nn
 
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from .bert import example_ids
 from .transformer import EncoderLayer, normal_init
 
@@ -121,6 +123,34 @@ def hf_distilbert_key_map(cfg: DistilBertConfig, prefix: str = "") -> dict[str, 
             for kind in ("weight", "bias"):
                 m[f"layers.{i}.{ours}.{kind}"] = f"transformer.layer.{i}.{theirs}.{kind}"
     return {ours: prefix + theirs for ours, theirs in m.items()}
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("distilbert",),
+        key_map=lambda model: KeyMap(
+            hf_distilbert_key_map(model.cfg),
+            # DistilBertForMaskedLM's head, and the constant position-index table some exports save
+            ignore=("vocab_transform.*", "vocab_layer_norm.*", "vocab_projector.*", "*embeddings.position_ids"),
+        ),
+        config=lambda config, shapes: hf_overrides(
+            config,
+            {"vocab_size": "vocab_size", "dim": "dim", "n_layers": "n_layers", "n_heads": "n_heads",
+             "hidden_dim": "hidden_dim", "max_position": "max_position_embeddings"},
+        ),  # fmt: skip
+        model_types=("distilbert",),
+        prefixes=("", "distilbert."),
+        note="DistilBertModel and DistilBertFor… checkpoints: the encoder (the MLM head is not loaded)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "distilbert", "hf://distilbert/distilbert-base-uncased", layout="hf", licence="apache-2.0",
+        dataset="BooksCorpus + English Wikipedia (distilled from BERT-base)",
+        metric="GLUE macro-score 77.0 (Sanh et al. 2019, Table 1)",
+    )
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- card

@@ -25,7 +25,7 @@ unconfirmed; the GPT cards say what is known and what is rumour, and do not buil
 
 `generate` samples text one token at a time and yields each token as it comes (for streaming).
 `hf_gpt2_key_map` says where each parameter sits in a Hugging Face GPT-2 checkpoint (fused, transposed
-Conv1D projections), for `zoo.nlp.bert.load_checkpoint`.
+Conv1D projections), for `zoo.pretrained.load_mapped`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ import torch.nn.functional as F
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
 from ..weights import Weights, register_weights
-from .bert import Source
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, Source, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from .transformer import FeedForward, MultiHeadAttention, normal_init
 
 
@@ -220,7 +221,7 @@ GPT2_MEDIUM_CARD = replace(
     GPT2_CARD,
     key="gpt2_medium",
     name="GPT-2 medium",
-    level="advanced",
+    level="intermediate",
     summary=(
         "The second of GPT-2's four sizes: the same pre-LN decoder, twice as deep (24 blocks) and wider (1024). On "
         "every benchmark of the paper's Table 3 it beats GPT-2 small zero-shot, e.g. LAMBADA accuracy rises from 46.0% "
@@ -356,7 +357,8 @@ def gpt3(**overrides) -> GPT:
 
 # Causal-mask tables older GPT-2 exports save beside the weights; they hold nothing learned. `lm_head.weight`
 # is the token embedding again (tied), so it is read once, as `wte`.
-HF_GPT2_IGNORED = (".attn.bias", ".attn.masked_bias", "lm_head.weight")
+# Constant causal-mask buffers older exports save, and the LM head, which is the token embedding (tied here too).
+HF_GPT2_IGNORED = ("*.attn.bias", "*.attn.masked_bias", "lm_head.weight")
 
 
 def _conv1d(part: int = 0, parts: int = 1):
@@ -394,6 +396,35 @@ def hf_gpt2_key_map(cfg: GPTConfig, prefix: str = "transformer.") -> dict[str, S
             m[ours + f"ffn.w1.{kind}"] = (theirs + f"mlp.c_fc.{kind}", _conv1d())
             m[ours + f"ffn.w2.{kind}"] = (theirs + f"mlp.c_proj.{kind}", _conv1d())
     return m
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("gpt2", "gpt2_medium"),
+        key_map=lambda model: KeyMap(hf_gpt2_key_map(model.cfg, prefix=""), ignore=HF_GPT2_IGNORED),
+        config=lambda config, shapes: hf_overrides(
+            config,
+            {"vocab_size": "vocab_size", "block_size": "n_positions", "n_layer": "n_layer", "n_head": "n_head",
+             "d_model": "n_embd", "layer_norm_eps": "layer_norm_epsilon"},
+        ),  # fmt: skip
+        model_types=("gpt2",),
+        prefixes=("", "transformer."),  # GPT2Model (OpenAI's published files), or GPT2LMHeadModel
+        note="GPT2Model and GPT2LMHeadModel checkpoints (fused Conv1D projections split and transposed)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "gpt2", "hf://openai-community/gpt2", layout="hf", licence="mit", dataset="WebText",
+        metric="LAMBADA accuracy 45.99% zero-shot (Radford et al. 2019, Table 3)",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "gpt2_medium", "hf://openai-community/gpt2-medium", layout="hf", licence="mit", dataset="WebText",
+        metric="LAMBADA accuracy 55.48% zero-shot (Radford et al. 2019, Table 3)",
+    )
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- shipped weights: a small byte-level GPT

@@ -31,20 +31,21 @@ while Meta's original code rotates adjacent pairs (x_{2i}, x_{2i+1}). The two ar
 a fixed permutation of the query/key output rows, which Hugging Face applies when it converts Meta's
 checkpoints; `HF_KEY_MAP` below therefore copies Hugging Face weights without any reshuffling.
 
-`RMSNorm` is reused by the T5 and Mamba files, `load_mapped_state_dict` (the strict checkpoint-map loader) by
-the XLNet, T5 and Mamba files.
+`RMSNorm` is reused by the T5 and Mamba files. Checkpoints load through `zoo.pretrained`'s one strict loader.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import Any, Mapping
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, load_mapped, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 from .transformer import normal_init
 
@@ -181,41 +182,6 @@ class Llama(nn.Module):
 # --------------------------------------------------------------------------- Hugging Face checkpoint map
 
 
-def load_mapped_state_dict(
-    model: nn.Module, source: Mapping[str, torch.Tensor], key_map: Sequence[tuple[str, str]], n_layers: int
-) -> None:
-    """Copy `source` (a foreign state dict) into `model` through `key_map`, a list of (source, ours) name
-    patterns in which `{i}` stands for a layer index. Strict in both directions: every source key must be
-    used, every parameter of `model` filled, and every shape equal. Several source keys may map to one of
-    ours (tied weights saved under two names); they must then hold the same tensor."""
-    ours = model.state_dict()
-    filled: dict[str, torch.Tensor] = {}
-    used: set[str] = set()
-    for src_pattern, our_pattern in key_map:
-        for i in range(n_layers) if "{i}" in src_pattern else [None]:
-            src, dst = src_pattern.format(i=i), our_pattern.format(i=i)  # no {i}: the pattern is the name
-            if src not in source:
-                continue  # e.g. a tied alias that this source does not save
-            assert dst in ours, f"map points {src} to unknown parameter {dst}"
-            shapes = tuple(source[src].shape), tuple(ours[dst].shape)
-            assert shapes[0] == shapes[1], f"{src} {shapes[0]} vs {dst} {shapes[1]}"
-            if dst in filled:
-                assert torch.equal(filled[dst], source[src]), f"{src} should be tied to what already filled {dst}"
-            filled[dst] = source[src]
-            used.add(src)
-    unused = sorted(set(source) - used)
-    assert not unused, f"source keys the map does not use: {unused[:5]}"
-    # our own tied weights (e.g. an output layer sharing the embedding) appear under every name: fill the aliases
-    first_name: dict[int, str] = {}
-    for name, p in model.named_parameters(remove_duplicate=False):
-        first_name.setdefault(id(p), name)
-        if name not in filled and first_name[id(p)] in filled:
-            filled[name] = filled[first_name[id(p)]]
-    missing = sorted(set(ours) - set(filled))
-    assert not missing, f"parameters the map does not fill: {missing[:5]}"
-    model.load_state_dict(filled, strict=True)
-
-
 # (Hugging Face LlamaForCausalLM name, DeepZoo / Meta name); `{i}` is the layer index
 HF_KEY_MAP: tuple[tuple[str, str], ...] = (
     ("model.embed_tokens.weight", "tok_embeddings.weight"),
@@ -233,9 +199,49 @@ HF_KEY_MAP: tuple[tuple[str, str], ...] = (
 )
 
 
+def hf_llama_map(model: Llama) -> KeyMap:
+    # older exports save each layer's rotary frequencies, a constant recomputed from rope_theta
+    return KeyMap.from_patterns(HF_KEY_MAP, model.cfg.n_layers, ignore=("model.layers.*.self_attn.rotary_emb.inv_freq",))
+
+
 def load_hf_llama(model: Llama, hf_state: Mapping[str, torch.Tensor]) -> None:
-    """Load a Hugging Face `LlamaForCausalLM` state dict (rotary buffers are not saved, so none to skip)."""
-    load_mapped_state_dict(model, hf_state, HF_KEY_MAP, model.cfg.n_layers)
+    """Load a Hugging Face `LlamaForCausalLM` state dict."""
+    load_mapped(model, hf_state, hf_llama_map(model))
+
+
+def hf_llama_config(config: Mapping[str, Any] | None, shapes) -> dict[str, Any]:
+    out = hf_overrides(
+        config,
+        {"vocab_size": "vocab_size", "dim": "hidden_size", "n_layers": "num_hidden_layers",
+         "n_heads": "num_attention_heads", "n_kv_heads": "num_key_value_heads", "ffn_dim": "intermediate_size",
+         "norm_eps": "rms_norm_eps", "rope_theta": "rope_theta", "max_seq_len": "max_position_embeddings"},
+    )  # fmt: skip
+    theta = (config.get("rope_parameters") or {}).get("rope_theta")  # where transformers 5 writes it
+    return {**out, **({"rope_theta": float(theta)} if theta is not None else {})}
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("llama_7b", "tinyllama_1_1b"),
+        key_map=hf_llama_map,
+        config=hf_llama_config,
+        model_types=("llama",),
+        note="LlamaForCausalLM checkpoints with an untied LM head (Meta's LLaMA converted by transformers, TinyLlama)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "tinyllama_1_1b", "hf://TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T", layout="hf",
+        licence="apache-2.0", dataset="SlimPajama + StarCoder data, 3T tokens",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "llama_7b", "hf://huggyllama/llama-7b", layout="hf", licence="LLaMA licence (non-commercial research)",
+        dataset="1T tokens of public data (Touvron et al. 2023)",
+    )
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- cards

@@ -36,8 +36,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, load_mapped, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
-from .llama import RMSNorm, load_mapped_state_dict
+from .llama import RMSNorm
 
 
 @dataclass(frozen=True)
@@ -207,9 +209,40 @@ HF_KEY_MAP: tuple[tuple[str, str], ...] = (
 )
 
 
+def hf_mamba_map(model: Mamba) -> KeyMap:
+    return KeyMap.from_patterns(HF_KEY_MAP, model.cfg.n_layers)
+
+
 def load_hf_mamba(model: Mamba, hf_state: dict[str, torch.Tensor]) -> None:
     """Load a Hugging Face `MambaForCausalLM` state dict."""
-    load_mapped_state_dict(model, hf_state, HF_KEY_MAP, model.cfg.n_layers)
+    load_mapped(model, hf_state, hf_mamba_map(model))
+
+
+def hf_mamba_config(config, shapes) -> dict:
+    out = hf_overrides(
+        config,
+        {"vocab_size": "vocab_size", "d_model": "hidden_size", "n_layers": "num_hidden_layers",
+         "d_state": "state_size", "expand": "expand", "d_conv": "conv_kernel", "dt_rank": "time_step_rank",
+         "norm_eps": "layer_norm_epsilon"},
+    )  # fmt: skip
+    if out.get("dt_rank") == "auto":  # transformers' shorthand for ⌈d_model / 16⌉
+        out["dt_rank"] = math.ceil(out.get("d_model", MambaConfig.d_model) / 16)
+    return out
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("mamba_130m",),
+        key_map=hf_mamba_map,
+        config=hf_mamba_config,
+        model_types=("mamba",),
+        note="MambaForCausalLM checkpoints (the state-spaces/mamba-*-hf conversions)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint("mamba_130m", "hf://state-spaces/mamba-130m-hf", layout="hf", licence="", dataset="The Pile (300B tokens)")
+)
 
 
 # --------------------------------------------------------------------------- card

@@ -38,6 +38,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import KeyMap, Layout, Source, load_mapped, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 
 
@@ -195,8 +197,8 @@ class MoETransformer(nn.Module):
         return sum(p.numel() for p in self.parameters()) - idle
 
 
-# Our names → `MixtralForCausalLM` names. Experts are stored there as fused 3-D tensors:
-# gate_up_proj[e] = [W1_e; W3_e] (2·ff, d) and down_proj[e] = W2_e (d, ff).
+# Our names → `MixtralForCausalLM` names. In memory, transformers 5 stores experts as fused 3-D tensors:
+# gate_up_proj[e] = [W1_e; W3_e] (2·ff, d) and down_proj[e] = W2_e (d, ff); files keep one matrix per expert.
 HF_KEYS = {
     "embed.weight": "model.embed_tokens.weight",
     "norm.weight": "model.norm.weight",
@@ -213,30 +215,57 @@ _BLOCK_KEYS = {
 }
 
 
-def load_hf_state_dict(model: MoETransformer, hf: dict[str, torch.Tensor]) -> None:
-    """Copy a `MixtralForCausalLM` state dict into `model`; every tensor must be used and every shape match."""
-    ours: dict[str, torch.Tensor] = {}
-    used = set()
-    for name, theirs in HF_KEYS.items():
-        ours[name] = hf[theirs]
-        used.add(theirs)
+def _expert(e: int, part: int | None = None):
+    """transformers stores each layer's experts stacked, gate and up projections fused: (E, 2·d_expert, d_model).
+    This takes expert `e` (and half `part` of the fused matrix: 0 = gate w1, 1 = up w3)."""
+
+    def take(t: torch.Tensor) -> torch.Tensor:
+        return t[e] if part is None else t[e].chunk(2, dim=0)[part]
+
+    return take
+
+
+def hf_mixtral_map(model: MoETransformer, fused: bool = False) -> KeyMap:
+    """Mixtral as published (and as `save_pretrained` writes it): one w1/w2/w3 per expert under
+    `block_sparse_moe`. `fused=True`: the state dict of a transformers 5 model in memory, which stacks the experts
+    and fuses gate and up projections (`mlp.experts.gate_up_proj`)."""
+    m: dict[str, Source] = dict(HF_KEYS)
     for i in range(model.cfg.n_layers):
-        p = f"model.layers.{i}."
-        for mine, theirs in _BLOCK_KEYS.items():
-            ours[f"blocks.{i}.{mine}"] = hf[p + theirs]
-            used.add(p + theirs)
-        gate_up, down = hf[p + "mlp.experts.gate_up_proj"], hf[p + "mlp.experts.down_proj"]
-        used |= {p + "mlp.experts.gate_up_proj", p + "mlp.experts.down_proj"}
+        theirs, ours = f"model.layers.{i}.", f"blocks.{i}."
+        m.update({ours + mine: theirs + name for mine, name in _BLOCK_KEYS.items()})
+        if not fused:
+            m[ours + "moe.router.weight"] = theirs + "block_sparse_moe.gate.weight"
         for e in range(model.cfg.n_experts):
-            w1, w3 = gate_up[e].chunk(2, dim=0)
-            ours[f"blocks.{i}.moe.experts.{e}.w1.weight"] = w1
-            ours[f"blocks.{i}.moe.experts.{e}.w3.weight"] = w3
-            ours[f"blocks.{i}.moe.experts.{e}.w2.weight"] = down[e]
-    target = model.state_dict()
-    assert set(ours) == set(target), set(ours) ^ set(target)
-    assert all(ours[k].shape == target[k].shape for k in target), "shape mismatch"
-    assert used == set(hf), f"unmapped Hugging Face tensors: {sorted(set(hf) - used)}"
-    model.load_state_dict(ours)
+            for w in ("w1", "w2", "w3"):
+                m[ours + f"moe.experts.{e}.{w}.weight"] = theirs + f"block_sparse_moe.experts.{e}.{w}.weight"
+            if fused:
+                m[ours + f"moe.experts.{e}.w1.weight"] = (theirs + "mlp.experts.gate_up_proj", _expert(e, 0))
+                m[ours + f"moe.experts.{e}.w3.weight"] = (theirs + "mlp.experts.gate_up_proj", _expert(e, 1))
+                m[ours + f"moe.experts.{e}.w2.weight"] = (theirs + "mlp.experts.down_proj", _expert(e))
+    return KeyMap(m)
+
+
+def load_hf_state_dict(model: MoETransformer, hf: dict[str, torch.Tensor]) -> None:
+    """Copy the state dict of a transformers 5 `MixtralForCausalLM` in memory into `model`, strictly."""
+    load_mapped(model, hf, hf_mixtral_map(model, fused=True))
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("moe",),
+        key_map=hf_mixtral_map,
+        config=lambda config, shapes: hf_overrides(
+            config,
+            {"vocab_size": "vocab_size", "d_model": "hidden_size", "n_layers": "num_hidden_layers",
+             "n_heads": "num_attention_heads", "n_kv_heads": "num_key_value_heads", "d_expert": "intermediate_size",
+             "n_experts": "num_local_experts", "top_k": "num_experts_per_tok", "rope_theta": "rope_theta",
+             "norm_eps": "rms_norm_eps"},
+        ),  # fmt: skip
+        model_types=("mixtral",),
+        note="MixtralForCausalLM checkpoints (one w1/w2/w3 per expert, as published and as save_pretrained writes)",
+    )
+)
 
 
 def _example() -> torch.Tensor:

@@ -28,7 +28,9 @@ import torch
 
 from ..card import Figure, Metric, ModelCard, Paper
 from ..registry import register_model
-from .bert import BERT, BertConfig, BertEmbeddings, example_ids, hf_bert_key_map
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, register_checkpoint, register_layout
+from ..pretrained.layouts import Shapes
+from .bert import BERT, HF_BERT_IGNORED, BertConfig, BertEmbeddings, example_ids, hf_bert_config, hf_bert_key_map
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,30 @@ class RoBERTa(BERT):
 # The module names are BERT's (Hugging Face's RobertaModel has BertModel's layout): `RobertaModel` state dicts
 # load with the BERT map (`prefix="roberta."` for task models).
 hf_roberta_key_map = hf_bert_key_map
+
+
+def hf_roberta_config(config, shapes: Shapes) -> dict:
+    """BERT's fields, plus the padding index fairseq's positions count from."""
+    return {**hf_bert_config(config, shapes), **({"pad_token_id": config["pad_token_id"]} if "pad_token_id" in config else {})}
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("roberta_base",),
+        key_map=lambda model: KeyMap(hf_roberta_key_map(model.cfg), ignore=HF_BERT_IGNORED + ("lm_head.*",)),
+        config=hf_roberta_config,
+        model_types=("roberta",),
+        prefixes=("", "roberta."),  # RobertaModel, or the encoder inside RobertaForMaskedLM / RobertaFor…
+        note="RobertaModel and RobertaFor… checkpoints: encoder (and pooler when saved); the LM head is not loaded",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint(
+        "roberta_base", "hf://FacebookAI/roberta-base", layout="hf", licence="mit",
+        dataset="BookCorpus, English Wikipedia, CC-News, OpenWebText, Stories (160 GB)",
+    )
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- card

@@ -35,8 +35,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, PretrainedError, load_mapped, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
-from .llama import RMSNorm, load_mapped_state_dict
+from .llama import RMSNorm
 
 
 @dataclass(frozen=True)
@@ -280,9 +282,43 @@ HF_KEY_MAP: tuple[tuple[str, str], ...] = (
 )
 
 
+def hf_t5_map(model: T5) -> KeyMap:
+    return KeyMap.from_patterns(HF_KEY_MAP, model.cfg.n_layers)
+
+
 def load_hf_t5(model: T5, hf_state: dict[str, torch.Tensor]) -> None:
     """Load a Hugging Face `T5ForConditionalGeneration` (v1.0, tied) state dict."""
-    load_mapped_state_dict(model, hf_state, HF_KEY_MAP, model.cfg.n_layers)
+    load_mapped(model, hf_state, hf_t5_map(model))
+
+
+def hf_t5_config(config, shapes) -> dict:
+    out = hf_overrides(
+        config,
+        {"vocab_size": "vocab_size", "d_model": "d_model", "d_kv": "d_kv", "d_ff": "d_ff", "n_layers": "num_layers",
+         "n_heads": "num_heads", "num_buckets": "relative_attention_num_buckets",
+         "max_distance": "relative_attention_max_distance", "eps": "layer_norm_epsilon"},
+    )  # fmt: skip
+    # what this file implements: T5 v1.0 (ReLU feed-forward, tied embeddings, as many decoder as encoder blocks)
+    if config.get("feed_forward_proj", "relu") != "relu" or not config.get("tie_word_embeddings", True):
+        raise PretrainedError("only T5 v1.0 checkpoints (ReLU feed-forward, tied embeddings) fit t5_small; this is T5 v1.1 or later")
+    if config.get("num_decoder_layers", out.get("n_layers")) != out.get("n_layers"):
+        raise PretrainedError("t5_small needs as many decoder blocks as encoder blocks")
+    return out
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("t5_small",),
+        key_map=hf_t5_map,
+        config=hf_t5_config,
+        model_types=("t5",),
+        note="T5ForConditionalGeneration v1.0 checkpoints (t5-small … t5-11b)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint("t5_small", "hf://google-t5/t5-small", layout="hf", licence="apache-2.0", dataset="C4 + supervised tasks mixture")
+)
 
 
 # --------------------------------------------------------------------------- card

@@ -44,8 +44,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, load_mapped, register_checkpoint, register_layout
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
-from .llama import load_mapped_state_dict
 
 _BIG = 1e30  # masked logits get −1e30 (not −∞), like the reference code: a fully masked row stays finite
 
@@ -323,9 +324,33 @@ HF_KEY_MAP: tuple[tuple[str, str], ...] = (
 )
 
 
+def hf_xlnet_map(model: XLNet) -> KeyMap:
+    return KeyMap.from_patterns(HF_KEY_MAP, model.cfg.n_layer, ignore=("lm_loss.*",))  # XLNetLMHeadModel's output bias
+
+
 def load_hf_xlnet(model: XLNet, hf_state: dict[str, torch.Tensor]) -> None:
     """Load a Hugging Face `XLNetModel` state dict."""
-    load_mapped_state_dict(model, hf_state, HF_KEY_MAP, model.cfg.n_layer)
+    load_mapped(model, hf_state, hf_xlnet_map(model))
+
+
+register_layout(
+    Layout(
+        "hf",
+        models=("xlnet_base",),
+        key_map=hf_xlnet_map,
+        config=lambda config, shapes: hf_overrides(
+            config,
+            {"vocab_size": "vocab_size", "d_model": "d_model", "n_layer": "n_layer", "n_head": "n_head",
+             "d_head": "d_head", "d_inner": "d_inner", "layer_norm_eps": "layer_norm_eps"},
+        ),  # fmt: skip
+        model_types=("xlnet",),
+        prefixes=("", "transformer."),  # XLNetModel, or XLNetLMHeadModel
+        note="XLNetModel and XLNetLMHeadModel checkpoints (the LM head's bias is not loaded)",
+    )
+)
+register_checkpoint(
+    KnownCheckpoint("xlnet_base", "hf://xlnet/xlnet-base-cased", layout="hf", licence="mit", dataset="BooksCorpus, Wikipedia, Giga5, ClueWeb, Common Crawl")
+)
 
 
 # --------------------------------------------------------------------------- card

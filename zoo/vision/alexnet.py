@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, Paper
+from ..pretrained import KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 
@@ -134,3 +135,12 @@ class AlexNet(nn.Module):
 )
 def alexnet(**overrides) -> AlexNet:
     return AlexNet(replace(CONFIG, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+register_layout(
+    Layout("torchvision", models=("alexnet",), key_map=lambda model: KeyMap.by_rules(model.state_dict(), ()),
+           config=num_classes_from("classifier.6.weight"), note="torchvision.models.alexnet (the same names)")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("alexnet", "alexnet-owt-7be5be79.pth"))

@@ -28,6 +28,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Paper
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, register_checkpoint, register_layout
+from ..pretrained import num_classes_from, torchvision_checkpoint
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 
@@ -206,3 +209,62 @@ class ConvNeXt(nn.Module):
 )
 def convnext_tiny(**overrides) -> ConvNeXt:
     return ConvNeXt(replace(CONVNEXT_TINY, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → torchvision name. torchvision numbers `features` 0 (stem), 1 (stage 1), 2 (downsampling), 3 …,
+# and a block is one Sequential: dwconv 0, Permute, LayerNorm 2, Linear 3, GELU, Linear 5.
+CONVNEXT_TORCHVISION_NAMES = (
+    (r"^features\.stem\.", "features.0."),
+    (r"^features\.stage(\d)\.", lambda m: f"features.{2 * int(m.group(1)) - 1}."),
+    (r"^features\.downsample(\d)\.", lambda m: f"features.{2 * int(m.group(1)) - 2}."),
+    (r"\.dwconv\.", ".block.0."),
+    (r"\.norm\.", ".block.2."),
+    (r"\.pwconv1\.", ".block.3."),
+    (r"\.pwconv2\.", ".block.5."),
+    (r"^norm\.", "classifier.0."),
+    (r"^head\.", "classifier.2."),
+)
+# DeepZoo name → Hugging Face `ConvNextForImageClassification` name (layer scale stored flat there: (C,))
+CONVNEXT_HF_NAMES = (
+    (r"^features\.stem\.0\.", "convnext.embeddings.patch_embeddings."),
+    (r"^features\.stem\.1\.", "convnext.embeddings.layernorm."),
+    (r"^features\.stage(\d)\.(\d+)\.", lambda m: f"convnext.encoder.stages.{int(m.group(1)) - 1}.layers.{m.group(2)}."),
+    (r"^features\.downsample(\d)\.", lambda m: f"convnext.encoder.stages.{int(m.group(1)) - 1}.downsampling_layer."),
+    (r"\.norm\.", ".layernorm."),
+    (r"\.layer_scale$", ".layer_scale_parameter"),
+    (r"^norm\.", "convnext.layernorm."),
+    (r"^head\.", "classifier."),
+)
+
+
+def hf_convnext_map(model: ConvNeXt) -> KeyMap:
+    plain = KeyMap.by_rules(model.state_dict(), CONVNEXT_HF_NAMES)
+    tensors = {
+        ours: (theirs, lambda t: t[:, None, None]) if ours.endswith("layer_scale") else theirs  # (C,) → (C, 1, 1)
+        for ours, theirs in plain.tensors.items()
+    }
+    return KeyMap(tensors)
+
+
+def hf_convnext_config(config, shapes) -> dict:
+    out = hf_overrides(config, {"patch_size": "patch_size", "in_channels": "num_channels"})
+    out.update(depths=tuple(config["depths"]), widths=tuple(config["hidden_sizes"]))
+    if "classifier.weight" in shapes:
+        out["num_classes"] = shapes["classifier.weight"][0]
+    return out
+
+
+register_layout(
+    Layout("torchvision", models=("convnext_tiny",), key_map=lambda model: KeyMap.by_rules(model.state_dict(), CONVNEXT_TORCHVISION_NAMES),
+           config=num_classes_from("classifier.2.weight"), note="torchvision.models.convnext_* state dicts")
+)  # fmt: skip
+register_layout(
+    Layout("hf", models=("convnext_tiny",), key_map=hf_convnext_map, config=hf_convnext_config, model_types=("convnext",),
+           note="ConvNextForImageClassification checkpoints")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("convnext_tiny", "convnext_tiny-983f1562.pth"))
+register_checkpoint(
+    KnownCheckpoint("convnext_tiny", "hf://facebook/convnext-tiny-224", layout="hf", licence="apache-2.0", dataset="ImageNet-1k")
+)

@@ -26,9 +26,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._dilated_resnet import DilatedResNet
 from .fcn import (
+    torchvision_segmentation_map,
     EXAMPLE_SIDE,
     SEGMENTATION_TEXT,
     SEGMENTATION_TEXT_ZH,
@@ -190,3 +192,15 @@ class DeepLabV3(SegmentationModel):
 )
 def deeplabv3_resnet50(**overrides) -> DeepLabV3:
     return DeepLabV3(replace(DEEPLABV3_RESNET50, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+register_layout(
+    Layout("torchvision", models=("deeplabv3_resnet50",), key_map=torchvision_segmentation_map,
+           config=num_classes_from("classifier.4.weight"),
+           note="torchvision.models.segmentation.deeplabv3_resnet50 (with aux head)")
+)  # fmt: skip
+register_checkpoint(
+    torchvision_checkpoint("deeplabv3_resnet50", "deeplabv3_resnet50_coco-cd0a2569.pth", dataset="COCO train2017, the 20 VOC categories")
+)

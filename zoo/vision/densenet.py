@@ -19,6 +19,7 @@ torchvision's, so the parameter counts match it exactly.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
@@ -26,6 +27,9 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
 
@@ -150,7 +154,7 @@ FAMILY_CARD = imagenet_card(
         authors="G. Huang, Z. Liu, L. van der Maaten, K. Q. Weinberger",
         venue="CVPR 2017",
     ),
-    level="intermediate",
+    level="basic",
     summary=(
         "A CNN whose layers are densely connected: inside each of four dense blocks, every layer takes "
         "the concatenated feature maps of all the layers before it and adds 32 new channels of its own. "
@@ -228,3 +232,31 @@ def densenet121(**overrides) -> DenseNet:
 @register_model(card=_card(DENSENET169, 14_149_480, 75.600), example_input=imagenet_image)
 def densenet169(**overrides) -> DenseNet:
     return DenseNet(replace(DENSENET169, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → torchvision name: everything but the classifier sits in one `features` Sequential there, and
+# dense layers are numbered from 1.
+DENSENET_TORCHVISION_NAMES = (
+    (r"^stem\.0\.", "features.conv0."),
+    (r"^stem\.1\.", "features.norm0."),
+    (r"^stages\.(denseblock\d)\.layers\.(\d+)\.", lambda m: f"features.{m.group(1)}.denselayer{int(m.group(2)) + 1}."),
+    (r"^stages\.", "features."),
+    (r"^norm\.", "features.norm5."),
+)
+
+
+def legacy_densenet_names(name: str) -> str:
+    """torchvision's published DenseNet files predate its current names: "norm.1" for "norm1" (and so on)."""
+    return re.sub(r"(denselayer\d+\.(?:norm|relu|conv))\.([12])\.", r"\1\2.", name)
+
+
+register_layout(
+    Layout("torchvision", models=("densenet121", "densenet169"),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), DENSENET_TORCHVISION_NAMES, optional=BATCH_COUNTERS),
+           config=num_classes_from("classifier.weight"), rename=legacy_densenet_names,
+           note="torchvision.models.densenet* (old-style norm.1 / conv.1 names are read too)")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("densenet121", "densenet121-a639ec97.pth"))
+register_checkpoint(torchvision_checkpoint("densenet169", "densenet169-b2777c0a.pth"))

@@ -15,6 +15,7 @@ why its convolutions use TensorFlow's asymmetric "SAME" padding (see `SameConv2d
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -24,6 +25,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
+from ..pretrained import BATCH_COUNTERS, KeyMap, KnownCheckpoint, Layout, register_checkpoint, register_layout
+from ..pretrained import num_classes_from
 from ..registry import register_model
 from ..weights import Weights, register_weights
 
@@ -589,3 +592,48 @@ register_weights(
         labels=imagenet_labels(),
     )
 )
+
+
+# --------------------------------------------------------------------------- torchvision's layout
+
+def torchvision_efficientnet_map(model: EfficientNet) -> KeyMap:
+    """torchvision: `features` 0 (stem), 1–7 (stages), 8 (head conv); each MBConv one Sequential `block` of the
+    parts it has — expansion (absent in stage 1), depthwise, squeeze-excitation (fc1, fc2), projection."""
+    names = list(model.state_dict())
+    parts = ("expand", "depthwise", "se", "project")
+    present: dict[str, list[str]] = {}
+    for name in names:
+        m = re.match(r"^(stages\.\d+\.\d+)\.(expand|depthwise|se|project)\.", name)
+        if m and m.group(2) not in present.setdefault(m.group(1), []):
+            present[m.group(1)].append(m.group(2))
+    index = {(b, p): [q for q in parts if q in got].index(p) for b, got in present.items() for p in got}
+    head = 1 + len(model.cfg.stages) if hasattr(model.cfg, "stages") else 8
+    rules = (
+        (r"^stem\.conv\.", "features.0.0."),
+        (r"^stem\.bn\.", "features.0.1."),
+        (r"^(stages\.(\d+)\.(\d+))\.(expand|depthwise|se|project)\.",
+         lambda m: f"features.{int(m.group(2)) + 1}.{m.group(3)}.block.{index[m.group(1), m.group(4)]}.{m.group(4)}."),
+        (r"\.(expand|depthwise|project)\.conv\.", ".0."),
+        (r"\.(expand|depthwise|project)\.bn\.", ".1."),
+        (r"\.se\.reduce\.", ".fc1."),
+        (r"\.se\.expand\.", ".fc2."),
+        (r"^head\.conv\.", f"features.{head}.0."),
+        (r"^head\.bn\.", f"features.{head}.1."),
+        (r"^fc\.", "classifier.1."),
+    )  # fmt: skip
+    return KeyMap.by_rules(names, rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=tuple(f"efficientnet_b{i}" for i in range(8)), key_map=torchvision_efficientnet_map,
+           config=num_classes_from("classifier.1.weight"), note="torchvision.models.efficientnet_b* (v1) state dicts")
+)  # fmt: skip
+for _key, _file in (
+    ("efficientnet_b0", "efficientnet_b0_rwightman-7f5810bc.pth"), ("efficientnet_b1", "efficientnet_b1_rwightman-bac287d4.pth"),
+    ("efficientnet_b2", "efficientnet_b2_rwightman-c35c1473.pth"), ("efficientnet_b3", "efficientnet_b3_rwightman-b3899882.pth"),
+    ("efficientnet_b4", "efficientnet_b4_rwightman-23ab8bcd.pth"), ("efficientnet_b5", "efficientnet_b5_lukemelas-1a07897c.pth"),
+):  # fmt: skip
+    register_checkpoint(
+        KnownCheckpoint(_key, _file, layout="torchvision", licence="BSD-3-Clause (torchvision)", dataset="ImageNet-1k",
+                        url="https://download.pytorch.org/models/" + _file)
+    )  # fmt: skip  (the card's metric is the paper's, not these files')

@@ -39,6 +39,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Paper
+from ..pretrained import KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._detection import (
     BETWEEN_THRESHOLDS,
@@ -541,3 +542,30 @@ def fasterrcnn_resnet50_fpn(**overrides) -> FasterRCNN:
 )
 def maskrcnn_resnet50_fpn(**overrides) -> FasterRCNN:
     return FasterRCNN(replace(MASK_RCNN_R50_FPN, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → name in torchvision's published COCO files (saved before torchvision renamed its FPN, RPN and
+# mask-head convolutions; its loader still reads these names). FrozenBatchNorm has no batch counter.
+DETECTION_TORCHVISION_NAMES = (
+    (r"^backbone\.body\.stem\.0\.", "backbone.body.conv1."),
+    (r"^backbone\.body\.stem\.1\.", "backbone.body.bn1."),
+    (r"\.shortcut\.", ".downsample."),
+    (r"^backbone\.fpn\.lateral\.", "backbone.fpn.inner_blocks."),
+    (r"^backbone\.fpn\.smooth\.", "backbone.fpn.layer_blocks."),
+    (r"^roi_heads\.mask_head\.convs\.(\d)\.", lambda m: f"roi_heads.mask_head.mask_fcn{int(m.group(1)) // 2 + 1}."),
+    (r"^roi_heads\.mask_head\.deconv\.", "roi_heads.mask_predictor.conv5_mask."),
+    (r"^roi_heads\.mask_head\.mask_logits\.", "roi_heads.mask_predictor.mask_fcn_logits."),
+)
+# A file whose backbone kept BatchNorm's batch counters: frozen norms have none (torchvision drops them too).
+FROZEN_BN_COUNTERS = ("backbone.body.*num_batches_tracked",)
+
+register_layout(
+    Layout("torchvision", models=("fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), DETECTION_TORCHVISION_NAMES, ignore=FROZEN_BN_COUNTERS),
+           config=num_classes_from("roi_heads.box_predictor.cls_score.weight"),
+           note="torchvision.models.detection fasterrcnn/maskrcnn_resnet50_fpn (v1) COCO files")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("fasterrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_coco-258fb6c6.pth", dataset="COCO train2017"))
+register_checkpoint(torchvision_checkpoint("maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth", dataset="COCO train2017"))

@@ -27,6 +27,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Metric, ModelCard, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
 from ..registry import register_model
 from ._dilated_resnet import DilatedResNet
 from .resnet import RESNET50, ResNetConfig
@@ -128,7 +131,7 @@ SEGMENTATION_TEXT_ZH = {
             authors="J. Long, E. Shelhamer, T. Darrell",
             venue="CVPR 2015",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "The first network trained end to end to label every pixel of an image. FCN rewrites a "
             "classifier's fully connected layers as convolutions, so it slides over a whole image and returns "
@@ -184,3 +187,25 @@ SEGMENTATION_TEXT_ZH = {
 )
 def fcn_resnet50(**overrides) -> FCN:
     return FCN(replace(FCN_RESNET50, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# The backbone is torchvision's ResNet without its classifier (conv1/bn1, "downsample"); the heads match.
+SEGMENTATION_TORCHVISION_NAMES = (
+    (r"^backbone\.stem\.0\.", "backbone.conv1."),
+    (r"^backbone\.stem\.1\.", "backbone.bn1."),
+    (r"\.shortcut\.", ".downsample."),
+    (r"^classifier\.0\.branches\.", "classifier.0.convs."),  # DeepLabV3's ASPP branches
+)
+
+
+def torchvision_segmentation_map(model: nn.Module) -> KeyMap:
+    return KeyMap.by_rules(model.state_dict(), SEGMENTATION_TORCHVISION_NAMES, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=("fcn_resnet50",), key_map=torchvision_segmentation_map,
+           config=num_classes_from("classifier.4.weight"), note="torchvision.models.segmentation.fcn_resnet50 (with aux head)")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("fcn_resnet50", "fcn_resnet50_coco-1167a1af.pth", dataset="COCO train2017, the 20 VOC categories"))

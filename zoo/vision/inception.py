@@ -30,6 +30,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 
@@ -394,7 +397,7 @@ class InceptionV3(nn.Module):
             ),
             venue="CVPR 2015",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "The ILSVRC-2014 winner. Its Inception module runs 1×1, 3×3 and 5×5 convolutions and a max-pool in "
             "parallel on the same input and concatenates the results, letting the network mix scales at every "
@@ -516,3 +519,20 @@ def inception_image() -> torch.Tensor:
 )
 def inception_v3(**overrides) -> InceptionV3:
     return InceptionV3(replace(INCEPTION_V3, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+register_layout(
+    Layout("torchvision", models=("googlenet",),
+           # the published file keeps the two auxiliary training classifiers; torchvision drops them after loading
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), (), ignore=("aux1.*", "aux2.*"), optional=BATCH_COUNTERS),
+           config=num_classes_from("fc.weight"), note="torchvision.models.googlenet (auxiliary classifiers not loaded)")
+)  # fmt: skip
+register_layout(
+    Layout("torchvision", models=("inception_v3",),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), (), optional=BATCH_COUNTERS),
+           config=num_classes_from("fc.weight"), note="torchvision.models.inception_v3 (with its AuxLogits head)")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("googlenet", "googlenet-1378be20.pth"))
+register_checkpoint(torchvision_checkpoint("inception_v3", "inception_v3_google-0cc3c7bd.pth"))

@@ -24,12 +24,16 @@ the paper's Tables 1 and 2; layer layout and parameter counts match torchvision.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import torch
 import torch.nn as nn
 
 from ..card import Figure, Metric, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
 from .efficientnet import SameConv2d
@@ -360,7 +364,7 @@ class MobileNetV3(nn.Module):
             authors="M. Sandler, A. Howard, M. Zhu, A. Zhmoginov, L.-C. Chen",
             venue="CVPR 2018",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "An efficient CNN for mobile devices built from inverted residual blocks: a 1×1 convolution "
             "widens a thin feature map, a depthwise 3×3 convolution filters each channel separately, and a "
@@ -548,3 +552,39 @@ def mobilenet_v3_large(**overrides) -> MobileNetV3:
 @register_model(card=_v3_card("Small", V3_SMALL, 2_542_856, 67.668), example_input=imagenet_image)
 def mobilenet_v3_small(**overrides) -> MobileNetV3:
     return MobileNetV3(replace(V3_SMALL, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+register_layout(
+    Layout("torchvision", models=("mobilenet_v2",),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), (), optional=BATCH_COUNTERS),
+           config=num_classes_from("classifier.1.weight"), note="torchvision.models.mobilenet_v2 (the same names)")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("mobilenet_v2", "mobilenet_v2-b0353104.pth"))
+
+
+def _inverted_residual_indices(names, parts: tuple[str, ...]) -> dict[tuple[str, str], int]:
+    """torchvision builds each inverted-residual block as one Sequential of the parts it has, in order: the
+    index of (block, part) in it (a block without an expansion starts with its depthwise conv)."""
+    present: dict[str, list[str]] = {}
+    for name in names:
+        m = re.match(r"^(.*?\.\d+)\.(" + "|".join(parts) + r")\.", name)
+        if m and m.group(2) not in present.setdefault(m.group(1), []):
+            present[m.group(1)].append(m.group(2))
+    return {(block, part): [p for p in parts if p in got].index(part) for block, got in present.items() for part in got}
+
+
+def torchvision_mobilenet_v3_map(model: MobileNetV3) -> KeyMap:
+    names = list(model.state_dict())
+    index = _inverted_residual_indices(names, ("expand", "depthwise", "se", "project"))
+    rules = ((r"^(features\.\d+)\.(expand|depthwise|se|project)\.", lambda m: f"{m.group(1)}.block.{index[m.group(1), m.group(2)]}."),)
+    return KeyMap.by_rules(names, rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=("mobilenet_v3_large", "mobilenet_v3_small"), key_map=torchvision_mobilenet_v3_map,
+           config=num_classes_from("classifier.3.weight"), note="torchvision.models.mobilenet_v3_* state dicts")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("mobilenet_v3_large", "mobilenet_v3_large-8738ca79.pth"))
+register_checkpoint(torchvision_checkpoint("mobilenet_v3_small", "mobilenet_v3_small-047dcff4.pth"))

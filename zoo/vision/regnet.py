@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, Paper
+from ..pretrained import BATCH_COUNTERS, KeyMap, Layout, register_checkpoint, register_layout
+from ..pretrained import num_classes_from, torchvision_checkpoint
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
 
@@ -256,3 +258,18 @@ def regnet_x_400mf(**overrides) -> RegNet:
 )
 def regnet_y_400mf(**overrides) -> RegNet:
     return RegNet(replace(REGNET_Y_400MF, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → torchvision name: stages live in `trunk_output`, named block1 … block4, blocks "block1-0" …
+REGNET_TORCHVISION_NAMES = (
+    (r"^stages\.(\d+)\.(\d+)\.", lambda m: f"trunk_output.block{int(m.group(1)) + 1}.block{int(m.group(1)) + 1}-{m.group(2)}."),
+)
+register_layout(
+    Layout("torchvision", models=("regnet_x_400mf", "regnet_y_400mf"),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), REGNET_TORCHVISION_NAMES, optional=BATCH_COUNTERS),
+           config=num_classes_from("fc.weight"), note="torchvision.models.regnet_* state dicts")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("regnet_x_400mf", "regnet_x_400mf-adf1edd5.pth"))
+register_checkpoint(torchvision_checkpoint("regnet_y_400mf", "regnet_y_400mf-c65dace8.pth"))

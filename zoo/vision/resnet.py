@@ -34,6 +34,12 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, KnownCheckpoint, Layout,
+    num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
+from ..pretrained import PretrainedError
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
 
@@ -182,7 +188,7 @@ FAMILY_CARD = imagenet_card(
         authors="K. He, X. Zhang, S. Ren, J. Sun",
         venue="CVPR 2016",
     ),
-    level="intermediate",
+    level="basic",
     summary=(
         "A CNN built from residual blocks: each block learns a correction that is added to its input "
         "through a shortcut, so signals and gradients pass straight through the network. This let "
@@ -332,7 +338,7 @@ def resnext50_32x4d(**overrides) -> ResNet:
             authors="S. Zagoruyko, N. Komodakis",
             venue="BMVC 2016",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "ResNet-50 with every bottleneck twice as wide inside: the 1×1 and 3×3 convolutions between a "
             "residual block's input and output have double the channels, while the block outputs stay the "
@@ -375,3 +381,72 @@ def resnext50_32x4d(**overrides) -> ResNet:
 )
 def wide_resnet50_2(**overrides) -> ResNet:
     return ResNet(replace(WIDE_RESNET50_2, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → torchvision name: the stem is conv1 + bn1 there, and a projection shortcut is "downsample".
+# timm's ResNets (resnet50.a1_in1k, …) use exactly torchvision's names, so one table serves both.
+RESNET_TORCHVISION_NAMES = ((r"^stem\.0\.", "conv1."), (r"^stem\.1\.", "bn1."), (r"\.shortcut\.", ".downsample."))
+
+_RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2")
+
+
+def torchvision_resnet_map(model: ResNet) -> KeyMap:
+    return KeyMap.by_rules(model.state_dict(), RESNET_TORCHVISION_NAMES, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=_RESNETS, key_map=torchvision_resnet_map, config=num_classes_from("fc.weight"),
+           note="torchvision.models.resnet* / resnext* / wide_resnet* state dicts")
+)  # fmt: skip
+register_layout(
+    Layout("timm", models=_RESNETS, key_map=torchvision_resnet_map, config=num_classes_from("fc.weight"),
+           model_types=("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2"),
+           note="timm resnet* (same tensor names as torchvision; the ResNet-B / v1.5 variants only)")
+)  # fmt: skip
+for _key, _file in (
+    ("resnet18", "resnet18-f37072fd.pth"), ("resnet34", "resnet34-b627a593.pth"), ("resnet50", "resnet50-0676ba61.pth"),
+    ("resnet101", "resnet101-63fe2227.pth"), ("resnet152", "resnet152-394f9c45.pth"),
+    ("resnext50_32x4d", "resnext50_32x4d-7cdf4587.pth"), ("wide_resnet50_2", "wide_resnet50_2-95faca4d.pth"),
+):  # fmt: skip
+    register_checkpoint(torchvision_checkpoint(_key, _file))
+register_checkpoint(
+    KnownCheckpoint("resnet50", "hf://timm/resnet50.a1_in1k", layout="timm", licence="apache-2.0", dataset="ImageNet-1k (ResNet strikes back, A1 recipe)")
+)
+register_checkpoint(
+    KnownCheckpoint("resnet18", "hf://timm/resnet18.a1_in1k", layout="timm", licence="apache-2.0", dataset="ImageNet-1k (ResNet strikes back, A1 recipe)")
+)
+
+
+# DeepZoo name → Hugging Face `ResNetForImageClassification` name (Microsoft's conversions: v1.5 bottlenecks).
+RESNET_HF_NAMES = (
+    (r"^stem\.0\.", "resnet.embedder.embedder.convolution."),
+    (r"^stem\.1\.", "resnet.embedder.embedder.normalization."),
+    (r"^layer(\d)\.(\d+)\.", lambda m: f"resnet.encoder.stages.{int(m.group(1)) - 1}.layers.{m.group(2)}."),
+    (r"\.conv(\d)\.", lambda m: f".layer.{int(m.group(1)) - 1}.convolution."),
+    (r"\.bn(\d)\.", lambda m: f".layer.{int(m.group(1)) - 1}.normalization."),
+    (r"\.shortcut\.0\.", ".shortcut.convolution."),
+    (r"\.shortcut\.1\.", ".shortcut.normalization."),
+    (r"^fc\.", "classifier.1."),
+)
+
+
+def hf_resnet_config(config, shapes) -> dict:
+    out = hf_overrides(config, {"block": "layer_type", "stem_width": "embedding_size", "in_channels": "num_channels"})
+    if config.get("downsample_in_bottleneck") or config.get("downsample_in_first_stage"):
+        raise PretrainedError("only ResNet v1.5 checkpoints (stride on the 3×3 conv, none in the first stage) fit here")
+    expansion = Bottleneck.expansion if out.get("block", "bottleneck") == "bottleneck" else BasicBlock.expansion
+    out.update(layers=tuple(config["depths"]), widths=tuple(h // expansion for h in config["hidden_sizes"]))
+    if "classifier.1.weight" in shapes:
+        out["num_classes"] = shapes["classifier.1.weight"][0]
+    return out
+
+
+register_layout(
+    Layout("hf", models=("resnet18", "resnet34", "resnet50", "resnet101", "resnet152"),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), RESNET_HF_NAMES, optional=BATCH_COUNTERS),
+           config=hf_resnet_config, model_types=("resnet",), note="ResNetForImageClassification checkpoints (microsoft/resnet-*)")
+)  # fmt: skip
+for _key, _repo in (("resnet18", "microsoft/resnet-18"), ("resnet50", "microsoft/resnet-50")):
+    register_checkpoint(KnownCheckpoint(_key, f"hf://{_repo}", layout="hf", licence="apache-2.0", dataset="ImageNet-1k"))

@@ -35,6 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Paper
+from ..pretrained import KeyMap, Layout, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._detection import (
     BETWEEN_THRESHOLDS,
@@ -235,7 +236,7 @@ CONFIG_NOTE_ZH = (
             authors="T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár",
             venue="ICCV 2017",
         ),
-        level="intermediate",
+        level="advanced",
         summary=(
             "A one-stage detector that classifies and regresses a dense grid of anchor boxes on every level of a "
             "feature pyramid, with no proposal stage. Its contribution is the focal loss: a cross-entropy that "
@@ -277,3 +278,37 @@ CONFIG_NOTE_ZH = (
 )
 def retinanet_resnet50_fpn(**overrides) -> RetinaNet:
     return RetinaNet(replace(RETINANET_R50_FPN, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → name in torchvision's published COCO file: its heads sit under `head.` and their conv stacks are
+# called `conv`; the FPN is named as in Faster R-CNN's file, with p6/p7 as `extra_blocks`.
+RETINANET_TORCHVISION_NAMES = (
+    (r"^backbone\.body\.stem\.0\.", "backbone.body.conv1."),
+    (r"^backbone\.body\.stem\.1\.", "backbone.body.bn1."),
+    (r"\.shortcut\.", ".downsample."),
+    (r"^backbone\.fpn\.lateral\.", "backbone.fpn.inner_blocks."),
+    (r"^backbone\.fpn\.smooth\.", "backbone.fpn.layer_blocks."),
+    (r"^backbone\.fpn\.extra\.", "backbone.fpn.extra_blocks."),
+    (r"^(classification|regression)_head\.convs\.", lambda m: f"head.{m.group(1)}_head.conv."),
+    (r"^(classification|regression)_head\.", lambda m: f"head.{m.group(1)}_head."),
+)
+
+FROZEN_BN_COUNTERS = ("backbone.body.*num_batches_tracked",)  # as in faster_rcnn.py: frozen norms have none
+
+
+def _retinanet_classes(config, shapes) -> dict:
+    """Classes = class-logit rows / anchors per place, and anchors = box-regression rows / 4."""
+    cls, box = "head.classification_head.cls_logits.weight", "head.regression_head.bbox_reg.weight"
+    if cls not in shapes or box not in shapes:
+        return {}
+    return {"num_classes": shapes[cls][0] // (shapes[box][0] // 4)}
+
+
+register_layout(
+    Layout("torchvision", models=("retinanet_resnet50_fpn",),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), RETINANET_TORCHVISION_NAMES, ignore=FROZEN_BN_COUNTERS),
+           config=_retinanet_classes, note="torchvision.models.detection.retinanet_resnet50_fpn (v1) COCO file")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("retinanet_resnet50_fpn", "retinanet_resnet50_fpn_coco-eeacb38b.pth", dataset="COCO train2017"))

@@ -20,6 +20,9 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 
@@ -169,3 +172,13 @@ class ShuffleNetV2(nn.Module):
 )
 def shufflenet_v2_x1_0(**overrides) -> ShuffleNetV2:
     return ShuffleNetV2(replace(X1_0, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+register_layout(
+    Layout("torchvision", models=("shufflenet_v2_x1_0",),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), (), optional=BATCH_COUNTERS),
+           config=num_classes_from("fc.weight"), note="torchvision.models.shufflenet_v2_x1_0 (the same names)")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("shufflenet_v2_x1_0", "shufflenetv2_x1-5666bf0f80.pth"))

@@ -26,6 +26,7 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, Paper
+from ..pretrained import KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 
@@ -219,3 +220,28 @@ def squeezenet1_0(**overrides) -> SqueezeNet:
 )
 def squeezenet1_1(**overrides) -> SqueezeNet:
     return SqueezeNet(replace(SQUEEZENET1_1, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# torchvision keeps `features` as one Sequential: the index of conv1 and of each Fire module (pools and ReLUs
+# take the other indices). Version 1.1 pools earlier, so its Fire modules sit at other places.
+_TORCHVISION_FEATURE_INDEX = {
+    "squeezenet1_0": {"conv1": 0, "fire2": 3, "fire3": 4, "fire4": 5, "fire5": 7, "fire6": 8, "fire7": 9, "fire8": 10, "fire9": 12},
+    "squeezenet1_1": {"conv1": 0, "fire2": 3, "fire3": 4, "fire4": 6, "fire5": 7, "fire6": 9, "fire7": 10, "fire8": 11, "fire9": 12},
+}  # fmt: skip
+
+
+def _torchvision_squeezenet_map(key: str):
+    index = _TORCHVISION_FEATURE_INDEX[key]
+    return lambda model: KeyMap.by_rules(
+        model.state_dict(), ((r"^features\.(conv1|fire\d)\.", lambda m: f"features.{index[m.group(1)]}."),)
+    )
+
+
+for _key, _file in (("squeezenet1_0", "squeezenet1_0-b66bff10.pth"), ("squeezenet1_1", "squeezenet1_1-b8a52dc0.pth")):
+    register_layout(
+        Layout("torchvision", models=(_key,), key_map=_torchvision_squeezenet_map(_key),
+               config=num_classes_from("classifier.1.weight"), note="torchvision.models.squeezenet1_*")
+    )  # fmt: skip
+    register_checkpoint(torchvision_checkpoint(_key, _file))

@@ -26,6 +26,9 @@ import torch.nn.functional as F
 
 from ..card import Figure, Paper
 from ..nlp.transformer import FeedForward
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, Source, register_checkpoint, register_layout
+from ..pretrained import num_classes_from, torchvision_checkpoint
+from ..pretrained.hf import hf_overrides
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 from .convnext import StochasticDepth
@@ -277,3 +280,73 @@ class SwinTransformer(nn.Module):
 )
 def swin_t(**overrides) -> SwinTransformer:
     return SwinTransformer(replace(SWIN_T, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → Hugging Face `SwinForImageClassification` name; q, k and v are separate there (joined below).
+SWIN_HF_NAMES = (
+    (r"^features\.patch_embed\.proj\.", "swin.embeddings.patch_embeddings.projection."),
+    (r"^features\.patch_embed\.norm\.", "swin.embeddings.norm."),
+    (r"^features\.stage(\d)\.(\d+)\.", lambda m: f"swin.encoder.layers.{int(m.group(1)) - 1}.blocks.{m.group(2)}."),
+    (r"^features\.merge(\d)\.", lambda m: f"swin.encoder.layers.{int(m.group(1)) - 2}.downsample."),
+    (r"\.norm1\.", ".layernorm_before."),
+    (r"\.norm2\.", ".layernorm_after."),
+    (r"\.attn\.relative_position_bias_table$", ".attention.self.relative_position_bias_table"),
+    (r"\.attn\.proj\.", ".attention.output.dense."),
+    (r"\.mlp\.w1\.", ".intermediate.dense."),
+    (r"\.mlp\.w2\.", ".output.dense."),
+    (r"^norm\.", "swin.layernorm."),
+    (r"^head\.", "classifier."),
+)
+
+
+def hf_swin_map(model: SwinTransformer) -> KeyMap:
+    tensors: dict[str, Source] = {}
+    for ours, theirs in KeyMap.by_rules(model.state_dict(), SWIN_HF_NAMES).tensors.items():
+        if ".attn.qkv." in theirs:  # [W_Q; W_K; W_V] from attention.self.query / key / value
+            block, kind = theirs.split(".attn.qkv.")
+            parts = tuple(f"{block}.attention.self.{p}.{kind}" for p in ("query", "key", "value"))
+            tensors[ours] = (parts, lambda ts: torch.cat(ts, dim=0))
+        else:
+            tensors[ours] = theirs
+    # the relative-position index is a constant table some exports save; DeepZoo recomputes it
+    return KeyMap(tensors, ignore=("*relative_position_index",))
+
+
+def hf_swin_config(config, shapes) -> dict:
+    out = hf_overrides(
+        config,
+        {"patch_size": "patch_size", "embed_dim": "embed_dim", "window": "window_size", "mlp_ratio": "mlp_ratio",
+         "norm_eps": "layer_norm_eps", "in_channels": "num_channels"},
+    )  # fmt: skip
+    out.update(depths=tuple(config["depths"]), heads=tuple(config["num_heads"]))
+    if "classifier.weight" in shapes:
+        out["num_classes"] = shapes["classifier.weight"][0]
+    return out
+
+
+register_layout(
+    Layout("hf", models=("swin_t",), key_map=hf_swin_map, config=hf_swin_config, model_types=("swin",),
+           note="SwinForImageClassification checkpoints (q, k, v joined into the fused projection)")
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint("swin_t", "hf://microsoft/swin-tiny-patch4-window7-224", layout="hf", licence="apache-2.0", dataset="ImageNet-1k")
+)
+
+# DeepZoo name → torchvision name: `features` 0 (patch embedding: conv 0, Permute, LayerNorm 2), 1 (stage 1),
+# 2 (patch merging), 3 …; the MLP is Linear 0, GELU, Dropout, Linear 3.
+SWIN_TORCHVISION_NAMES = (
+    (r"^features\.patch_embed\.proj\.", "features.0.0."),
+    (r"^features\.patch_embed\.norm\.", "features.0.2."),
+    (r"^features\.stage(\d)\.", lambda m: f"features.{2 * int(m.group(1)) - 1}."),
+    (r"^features\.merge(\d)\.", lambda m: f"features.{2 * int(m.group(1)) - 2}."),
+    (r"\.mlp\.w1\.", ".mlp.0."),
+    (r"\.mlp\.w2\.", ".mlp.3."),
+)
+register_layout(
+    Layout("torchvision", models=("swin_t",),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), SWIN_TORCHVISION_NAMES, ignore=("*relative_position_index",)),
+           config=num_classes_from("head.weight"), note="torchvision.models.swin_t (v1) state dicts")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("swin_t", "swin_t-704ceda3.pth"))

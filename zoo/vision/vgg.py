@@ -20,6 +20,9 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, ModelCard, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
 from .alexnet import mlp_head
@@ -193,3 +196,24 @@ def vgg19(**overrides) -> VGG:
 @register_model(card=_card(VGG19_BN, 143_678_248, 74.218), example_input=imagenet_image)
 def vgg19_bn(**overrides) -> VGG:
     return VGG(replace(VGG19_BN, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+def torchvision_vgg_map(model: VGG) -> KeyMap:
+    """The features keep torchvision's indices; its classifier is Linear (0), ReLU, Dropout, Linear (3), ReLU,
+    Dropout, Linear (6), where DeepZoo's shared MLP head puts the first two Linears at 1 and 4."""
+    rules = ((r"^classifier\.1\.", "classifier.0."), (r"^classifier\.4\.", "classifier.3."))
+    return KeyMap.by_rules(model.state_dict(), rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=("vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"),
+           key_map=torchvision_vgg_map, config=num_classes_from("classifier.6.weight"),
+           note="torchvision.models.vgg* state dicts")
+)  # fmt: skip
+for _key, _file in (
+    ("vgg11", "vgg11-8a719046.pth"), ("vgg11_bn", "vgg11_bn-6002323d.pth"), ("vgg16", "vgg16-397923af.pth"),
+    ("vgg16_bn", "vgg16_bn-6c64b313.pth"), ("vgg19", "vgg19-dcbb9e9d.pth"), ("vgg19_bn", "vgg19_bn-c79401a0.pth"),
+):  # fmt: skip
+    register_checkpoint(torchvision_checkpoint(_key, _file))

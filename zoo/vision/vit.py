@@ -30,6 +30,9 @@ import torch.nn.functional as F
 
 from ..card import Figure, Metric, Paper
 from ..nlp.transformer import FeedForward
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, Source, register_checkpoint, register_layout, torchvision_checkpoint
+from ..pretrained.hf import hf_overrides
+from ..pretrained.layouts import Shapes
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 
@@ -157,6 +160,145 @@ class VisionTransformer(nn.Module):
         return self.head(x[:, 0])  # y = head(LN(z_L^0)), Eq. 4: (B, num_classes) logits
 
 
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# One encoder layer: DeepZoo name → torchvision name / timm name (each with .weight and .bias).
+_TORCHVISION_LAYER = {
+    "ln_1": "ln_1", "attn.qkv": None, "attn.proj": "self_attention.out_proj", "ln_2": "ln_2",
+    "mlp.w1": "mlp.0", "mlp.w2": "mlp.3",
+}  # fmt: skip
+_TIMM_LAYER = {"ln_1": "norm1", "attn.qkv": "attn.qkv", "attn.proj": "attn.proj", "ln_2": "norm2", "mlp.w1": "mlp.fc1", "mlp.w2": "mlp.fc2"}
+_HF_LAYER = {
+    "ln_1": "layernorm_before", "attn.proj": "attention.output.dense", "ln_2": "layernorm_after",
+    "mlp.w1": "intermediate.dense", "mlp.w2": "output.dense",
+}  # fmt: skip
+
+
+def torchvision_vit_map(model: VisionTransformer) -> KeyMap:
+    """torchvision's `VisionTransformer` (nn.MultiheadAttention keeps q, k, v fused as in_proj, like ours)."""
+    m = {"class_token": "class_token", "encoder.pos_embedding": "encoder.pos_embedding",
+         "encoder.norm.weight": "encoder.ln.weight", "encoder.norm.bias": "encoder.ln.bias"}  # fmt: skip
+    for kind in ("weight", "bias"):
+        m[f"patch_embedding.{kind}"] = f"conv_proj.{kind}"
+        m[f"head.{kind}"] = f"heads.head.{kind}"
+        for i in range(model.cfg.depth):
+            theirs = f"encoder.layers.encoder_layer_{i}."
+            for ours, name in _TORCHVISION_LAYER.items():
+                m[f"encoder.layers.{i}.{ours}.{kind}"] = theirs + (
+                    f"self_attention.in_proj_{kind}" if name is None else f"{name}.{kind}"
+                )
+    return KeyMap(m)
+
+
+def timm_vit_map(model: VisionTransformer) -> KeyMap:
+    """timm's `VisionTransformer` (vit_*, deit_*): the same fused qkv, other names."""
+    m = {"class_token": "cls_token", "encoder.pos_embedding": "pos_embed"}
+    for kind in ("weight", "bias"):
+        m[f"patch_embedding.{kind}"] = f"patch_embed.proj.{kind}"
+        m[f"encoder.norm.{kind}"] = f"norm.{kind}"
+        m[f"head.{kind}"] = f"head.{kind}"
+        for i in range(model.cfg.depth):
+            for ours, theirs in _TIMM_LAYER.items():
+                m[f"encoder.layers.{i}.{ours}.{kind}"] = f"blocks.{i}.{theirs}.{kind}"
+    return KeyMap(m)
+
+
+def _fuse_qkv(parts: list[torch.Tensor]) -> torch.Tensor:
+    return torch.cat(parts, dim=0)  # [W_Q; W_K; W_V]: (3D, D), or the biases (3D,)
+
+
+def hf_vit_map(model: VisionTransformer) -> KeyMap:
+    """Hugging Face `ViTForImageClassification`: separate query/key/value, joined into our fused qkv."""
+    m: dict[str, Source] = {
+        "class_token": "vit.embeddings.cls_token",
+        "encoder.pos_embedding": "vit.embeddings.position_embeddings",
+    }
+    for kind in ("weight", "bias"):
+        m[f"patch_embedding.{kind}"] = f"vit.embeddings.patch_embeddings.projection.{kind}"
+        m[f"encoder.norm.{kind}"] = f"vit.layernorm.{kind}"
+        m[f"head.{kind}"] = f"classifier.{kind}"
+        for i in range(model.cfg.depth):
+            theirs = f"vit.encoder.layer.{i}."
+            for ours, name in _HF_LAYER.items():
+                m[f"encoder.layers.{i}.{ours}.{kind}"] = f"{theirs}{name}.{kind}"
+            qkv = tuple(f"{theirs}attention.attention.{p}.{kind}" for p in ("query", "key", "value"))
+            m[f"encoder.layers.{i}.attn.qkv.{kind}"] = (qkv, _fuse_qkv)
+    return KeyMap(m)
+
+
+def _vit_shapes(cls: str, pos: str, patch: str, head: str, layer: str, fc1: str):
+    """ViTConfig fields read from tensor shapes: width, depth, MLP size, patch and image size, classes.
+    The head count is not in any shape: it stays the registered variant's."""
+
+    def config(config, shapes: Shapes) -> dict:
+        if patch not in shapes or head not in shapes:
+            return {}  # not this layout; the loader reports the missing names
+        patch_size = shapes[patch][-1]
+        grid = math.isqrt(shapes[pos][1] - 1)
+        depth = 1 + max(int(n[len(layer) :].split(".")[0]) for n in shapes if n.startswith(layer))
+        return {
+            "width": shapes[cls][-1], "depth": depth, "mlp_dim": shapes[fc1.format(i=0)][0], "patch_size": patch_size,
+            "image_size": grid * patch_size, "num_classes": shapes[head][0], "in_channels": shapes[patch][1],
+        }  # fmt: skip
+
+    return config
+
+
+def hf_vit_config(config, shapes: Shapes) -> dict:
+    out = hf_overrides(
+        config,
+        {"width": "hidden_size", "depth": "num_hidden_layers", "heads": "num_attention_heads",
+         "mlp_dim": "intermediate_size", "image_size": "image_size", "patch_size": "patch_size",
+         "in_channels": "num_channels", "norm_eps": "layer_norm_eps"},
+    )  # fmt: skip
+    if "classifier.weight" in shapes:
+        out["num_classes"] = shapes["classifier.weight"][0]
+    return out
+
+
+register_layout(
+    Layout(
+        "torchvision", models=("vit_b_16", "deit_tiny"), key_map=torchvision_vit_map,
+        config=_vit_shapes("class_token", "encoder.pos_embedding", "conv_proj.weight", "heads.head.weight",
+                           "encoder.layers.encoder_layer_", "encoder.layers.encoder_layer_{i}.mlp.0.weight"),
+        note="torchvision.models.vit_b_16 state dicts",
+    )
+)  # fmt: skip
+register_layout(
+    Layout(
+        "timm", models=("vit_b_16", "deit_tiny"), key_map=timm_vit_map,
+        config=_vit_shapes("cls_token", "pos_embed", "patch_embed.proj.weight", "head.weight", "blocks.", "blocks.{i}.mlp.fc1.weight"),
+        model_types=("vit_base_patch16_224", "vit_base_patch16_384", "deit_tiny_patch16_224"),
+        note="timm vit_* / deit_* (class token, no distillation token, no pre-logits layer)",
+    )
+)  # fmt: skip
+register_layout(
+    Layout(
+        "hf", models=("vit_b_16",), key_map=hf_vit_map, config=hf_vit_config, model_types=("vit",),
+        note="ViTForImageClassification checkpoints (q, k, v joined into the fused projection)",
+    )
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("vit_b_16", "vit_b_16-c867db91.pth"))
+register_checkpoint(
+    KnownCheckpoint(
+        "vit_b_16", "hf://timm/vit_base_patch16_224.augreg_in21k_ft_in1k", layout="timm", licence="apache-2.0",
+        dataset="ImageNet-21k, fine-tuned on ImageNet-1k (AugReg)",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "vit_b_16", "hf://google/vit-base-patch16-224", layout="hf", licence="apache-2.0",
+        dataset="ImageNet-21k, fine-tuned on ImageNet-1k",
+    )
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint(
+        "deit_tiny", "hf://timm/deit_tiny_patch16_224.fb_in1k", layout="timm", licence="apache-2.0", dataset="ImageNet-1k",
+        metric="ImageNet top-1 72.2% (Touvron et al. 2021, Table 1)",
+    )
+)  # fmt: skip
+
+
 VIT_PAPER = Paper(
     "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
     "https://arxiv.org/abs/2010.11929",
@@ -173,7 +315,7 @@ VIT_PAPER = Paper(
         family="Vision Transformer",
         year=2020,
         paper=VIT_PAPER,
-        level="advanced",
+        level="intermediate",
         summary=(
             "A standard Transformer encoder applied to images: the picture is cut into 16×16 patches, each "
             "patch becomes a token, a learned class token and position embeddings are added, and 12 "
@@ -243,7 +385,7 @@ def vit_b_16(**overrides) -> VisionTransformer:
             authors="H. Touvron, M. Cord, M. Douze, F. Massa, A. Sablayrolles, H. Jégou",
             venue="ICML 2021",
         ),
-        level="advanced",
+        level="intermediate",
         summary=(
             "A small Vision Transformer (width 192, 3 heads, 12 layers) trained on ImageNet-1k alone. DeiT's "
             "contribution is the recipe — strong augmentation, regularisation and a long schedule — which "
