@@ -63,8 +63,10 @@ def _with_generator(op: torch._ops.OpOverload) -> torch._ops.OpOverload | None:
 def _draws_nothing(func: torch._ops.OpOverload, args: tuple, kwargs: dict) -> bool:
     """True when a random op is called so that it draws nothing: dropout probability 0 (CPU attention with
     dropout_p=0.0 is tagged random all the same) or not training."""
-    names = [a.name for a in func._schema.arguments]
-    values = {**dict(zip(names, args)), **kwargs}
+    schema = func._schema.arguments
+    names = [a.name for a in schema]
+    defaults = {a.name: a.default_value for a in schema if a.has_default_value()}  # omitted: the schema's default
+    values = {**defaults, **dict(zip(names, args)), **kwargs}
     return values.get("dropout_p", values.get("p")) == 0 or values.get("train") is False
 
 
