@@ -1,4 +1,6 @@
 # Hugging Face Docker Space: CPU only, non-root user 1000, one port (7860) for Streamlit + Gradio.
+# `python -m zoo deploy OWNER/NAME` uploads the repository; tests/test_dockerfile.py replays every step below
+# and the exact CMD as user 1000 without Docker (in CI), so keep steps it can replay (see that file).
 FROM python:3.11-slim
 
 # CPU wheel of torch: the default PyPI wheel for Linux bundles CUDA (several GB).

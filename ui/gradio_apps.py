@@ -6,10 +6,14 @@ with `gradio=True` gets its widget from `ui.gradio_demos` (built only when the s
 
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 
 import zoo
 from zoo.cli import render_card
+
+from .gradio_demos import DELETE_CACHE
 
 
 def explorer() -> gr.Blocks:
@@ -23,7 +27,7 @@ def explorer() -> gr.Blocks:
         table = data["summary"]["text"] if "error" not in data else "This model could not be inspected (the server log says why)."
         return f"```\n{render_card(key)}\n```", table
 
-    with gr.Blocks(title="DeepZoo model explorer") as demo:
+    with gr.Blocks(title="DeepZoo model explorer", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("### DeepZoo model explorer")
         key = gr.Dropdown(zoo.list_models(), value="lenet5", label="Model")
         card = gr.Markdown()
@@ -33,7 +37,15 @@ def explorer() -> gr.Blocks:
     return demo
 
 
-def blocks() -> dict[str, gr.Blocks]:
+def blocks(failed: dict[str, str] | None = None) -> dict[str, gr.Blocks]:
+    """{name: widget} of every widget that built; `failed` (if given) receives {name: reason} of the others."""
     from . import gradio_demos
 
-    return {"explorer": explorer(), **gradio_demos.blocks()}
+    out = {}
+    try:
+        out["explorer"] = explorer()
+    except Exception as e:  # noqa: BLE001 — the demos' widgets still serve
+        logging.getLogger(__name__).exception("Gradio widget 'explorer' failed to build; not mounted")
+        if failed is not None:
+            failed["explorer"] = f"{type(e).__name__}: {e}"
+    return {**out, **gradio_demos.blocks(failed)}

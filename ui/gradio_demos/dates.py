@@ -7,7 +7,7 @@ import json
 import gradio as gr
 import pandas as pd
 
-from ui.gradio_demos import DELETE_CACHE, browser_language, heavy_job, i18n, user_error
+from ui.gradio_demos import DELETE_CACHE, STANDALONE, heavy_job, i18n, page_language, user_error
 from zoo.demos import dates as demo
 
 
@@ -40,7 +40,7 @@ def convert(text: str, request: gr.Request = None, progress: gr.Progress = gr.Pr
             r = demo.run(text)
     except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
         raise user_error(request, e) from None
-    t = browser_language(request)  # the note is built here, so in the browser's language
+    t = page_language(request)  # the note is built here, so in the page's language
     note = t("demo.dates.valid") if r.valid else t("demo.dates.invalid")
     return r.iso, note, heatmap(r)
 
@@ -48,7 +48,7 @@ def convert(text: str, request: gr.Request = None, progress: gr.Progress = gr.Pr
 def build() -> gr.Blocks:
     L = i18n()
     with gr.Blocks(title="DeepZoo · Dates", delete_cache=DELETE_CACHE) as blocks:
-        gr.Markdown(L("demo.dates.intro"))
+        gr.Markdown(L("demo.dates.intro"), elem_classes=[STANDALONE])
         with gr.Row():
             with gr.Column(scale=2):
                 text = gr.Textbox(value=demo.EXAMPLES[0], label=L("demo.dates.input"), info=L("demo.dates.limits"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from ui.gradio_demos import DELETE_CACHE, STANDALONE, heavy_job, i18n, page_language, user_error
 from zoo import workers
 from zoo.demos import sentence_similarity as demo
 
@@ -47,19 +47,21 @@ def compare(sentences: str, query: str, request: gr.Request = None, progress: gr
             r = workers.pool().run(f"{demo.__name__}:run", sentences, query)  # in a worker process: see zoo.workers
     except Exception as e:  # noqa: BLE001 — every failure becomes a clear message, logged once by user_error
         raise user_error(request, e) from None
+    t = page_language(request)  # the tables' headers in the page's language
+    columns = [t(f"demo.sentence_similarity.col_{name}") for name in ("rank", "line", "sentence", "cosine")]
     matches = pd.DataFrame(
         [(rank, i + 1, r.sentences[i], round(score, 3)) for rank, (i, score) in enumerate(r.matches, 1)],
-        columns=["rank", "line", "sentence", "cosine"],
+        columns=columns,
     )
     matrix = pd.DataFrame(r.matrix.astype(float).round(3), columns=[str(i + 1) for i in range(len(r.sentences))])
-    matrix.insert(0, "sentence", [f"{i + 1}. {s}" for i, s in enumerate(r.sentences)])
+    matrix.insert(0, columns[2], [f"{i + 1}. {s}" for i, s in enumerate(r.sentences)])
     return matches, heatmap(r), matrix
 
 
 def build() -> gr.Blocks:
     L = i18n()
     with gr.Blocks(title="DeepZoo · Sentence similarity", delete_cache=DELETE_CACHE) as blocks:
-        gr.Markdown(L("demo.sentence_similarity.intro"))
+        gr.Markdown(L("demo.sentence_similarity.intro"), elem_classes=[STANDALONE])
         with gr.Row():
             with gr.Column(scale=3):
                 sentences = gr.Textbox(

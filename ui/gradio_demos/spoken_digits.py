@@ -15,8 +15,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, keep_example_files, user_error
-from ui.i18n import Translator, languages
+from ui.gradio_demos import DELETE_CACHE, STANDALONE, heavy_job, i18n, keep_example_files, page_language, user_error
 from zoo.demos import spoken_digits as demo
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples" / "audio"
@@ -60,16 +59,8 @@ def spectrogram_image(log_mel: np.ndarray, size: tuple[int, int] = (640, 200), t
     return Image.fromarray(rgb.astype(np.uint8)).resize(size, Image.Resampling.BILINEAR)
 
 
-def _translator(request: gr.Request | None) -> Translator:
-    """The browser's first preferred language (what gr.I18n shows), for messages with numbers in them."""
-    header = (request.headers.get("accept-language", "") if request else "") or ""
-    first = header.split(",")[0].split(";")[0].strip().lower()
-    lang = next((code for code in languages() if first.startswith(code)), "en")
-    return Translator(lang)
-
-
 def classify(path: str | None, request: gr.Request = None, progress: gr.Progress = gr.Progress()):
-    t = _translator(request)
+    t = page_language(request)  # messages with numbers in them are built here, in the page's language
     if not path:
         raise gr.Error(t("demo.spoken_digits.no_audio"), print_exception=False)  # nothing to log: no clip yet
     try:
@@ -94,7 +85,7 @@ def classify(path: str | None, request: gr.Request = None, progress: gr.Progress
 def build() -> gr.Blocks:
     L = i18n()
     with gr.Blocks(title="DeepZoo · Spoken digits", delete_cache=DELETE_CACHE) as blocks:
-        gr.Markdown(L("demo.spoken_digits.intro"))
+        gr.Markdown(L("demo.spoken_digits.intro"), elem_classes=[STANDALONE])
         with gr.Row():
             with gr.Column(scale=2):
                 audio = gr.Audio(sources=["microphone", "upload"], type="filepath", label=L("demo.spoken_digits.audio"))

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import gradio as gr
 
-from ui.gradio_demos import DELETE_CACHE, heavy_job, i18n, user_error
+from ui.gradio_demos import DELETE_CACHE, STANDALONE, heavy_job, i18n, user_error
 from zoo import workers
 from zoo.demos import text_generation as demo
 
@@ -48,7 +48,7 @@ _MODEL_FROM_URL_JS = (
 def build() -> gr.Blocks:
     L = i18n()
     with gr.Blocks(title="DeepZoo · Text generation", delete_cache=DELETE_CACHE) as blocks:
-        gr.Markdown(L("demo.text_generation.intro"))
+        gr.Markdown(L("demo.text_generation.intro"), elem_classes=[STANDALONE])
         with gr.Row():
             with gr.Column(scale=2):
                 prompt = gr.Textbox(
