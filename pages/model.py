@@ -1,4 +1,4 @@
-"""Model page: one parametric page, deep-linkable as /model?model=<key>."""
+"""Model page: one parametric page, deep-linkable as /model?model=<key>&tab=<tab>."""
 
 import json
 
@@ -7,9 +7,11 @@ import streamlit as st
 import zoo
 from ui import common, model_tabs
 from ui.safe import md, shorten
-from ui.common import domain_label, guarded, model_link, translator
+from ui.common import (config_note, domain_label, guarded, metric_dataset, metric_label, metric_value, model_link,
+                       page_link, translator)
 from zoo import demos as demo_registry
 from zoo import introspect
+from zoo import path as learning_path
 from zoo import weights as zoo_weights
 from zoo.catalog import human_count
 
@@ -26,24 +28,37 @@ if requested is not None and requested not in keys:
         st.write(t("model.suggest"))
         for k in suggestions:
             model_link(k, f"{zoo.card(k).name} ({k})")
-    st.page_link("pages/gallery.py", label=t("model.browse"), icon=":material/grid_view:")
+    page_link("pages/gallery.py", t("model.browse"), icon=":material/grid_view:")
     st.stop()
 
 
+def _model_label(k: str) -> str:
+    return f"{zoo.card(k).name} · {domain_label(t, zoo.card(k).domain)}"
+
+
 def _on_pick() -> None:
-    st.query_params["model"] = st.session_state.model_pick
+    if st.session_state.model_pick:
+        st.query_params["model"] = st.session_state.model_pick
 
 
-key = requested or keys[0]
+# The bare "Model" entry opens the model viewed last in this session, or a chooser — never an arbitrary model.
+if requested is None:
+    requested = st.session_state.get("last_model")
+if requested is None:
+    st.title(t("model.choose_title"))
+    st.caption(t("model.choose_hint", n=len(keys)))
+    st.selectbox(t("model.pick"), keys, index=None, placeholder=t("model.choose_placeholder"),
+                 format_func=_model_label, key="model_pick", on_change=_on_pick)
+    st.header(t("model.choose_path"), anchor=False)
+    with st.container(horizontal=True, gap="small"):
+        for k in learning_path.steps()[:6]:
+            model_link(k, zoo.card(k).name)
+    page_link("pages/gallery.py", t("model.browse"), icon=":material/grid_view:")
+    st.stop()
+
+key = requested
+st.session_state.last_model = key
 st.query_params["model"] = key  # the URL always names the model shown, so it can be shared
-st.sidebar.selectbox(
-    t("model.pick"),
-    keys,
-    index=keys.index(key),
-    format_func=lambda k: f"{zoo.card(k).name} · {domain_label(t, zoo.card(k).domain)}",
-    key="model_pick",
-    on_change=_on_pick,
-)
 with st.sidebar, guarded(t):
     from ui import viewer as arch_viewer
 
@@ -55,6 +70,9 @@ loc = card.localized(lang)
 
 st.title(card.name)
 st.caption(f"{domain_label(t, card.domain)} · {loc.task} · {card.year} · {t(f'level.{card.level}')} · `{key}`")
+# in the page, not in the sidebar: a phone's sidebar is collapsed, and the picker must stay in reach
+st.selectbox(t("model.switch"), keys, index=keys.index(key), format_func=_model_label, key="model_pick",
+             on_change=_on_pick, width=420)
 
 # Tabs are lazy (only the open one runs) and named in the URL: /model?model=gpt2&tab=layers opens Layers.
 # Features with their own module (ui/model_tabs) add tabs after the five built-in ones where they apply.
@@ -74,6 +92,11 @@ tab_overview, tab_arch, tab_layers, tab_code, tab_try, *tabs_extra = st.tabs(
 )
 
 
+def tab_heading(name: str) -> None:
+    """The open tab's name as a heading for screen readers (h1 title → h2 tab → h3 sections), not drawn twice."""
+    common.hidden_heading(t(f"model.tab_{name}"))
+
+
 def artifact() -> dict | None:
     """This model's introspection artifact; a first visit builds it in a worker process meanwhile.
     None, with a message shown, if the model cannot be inspected or the build failed."""
@@ -90,6 +113,7 @@ def artifact() -> dict | None:
 
 if tab_overview.open:
     with tab_overview:
+        tab_heading("overview")
         left, right = st.columns([3, 2])
         with left:
             st.markdown(loc.summary)
@@ -109,12 +133,14 @@ if tab_overview.open:
                 elif measured is not None:
                     st.warning(f"{t('model.measured_params')}: {measured:,} — {t('model.params_mismatch')}")
             if card.metric:
-                m = card.metric
-                st.metric(t("model.metric"), f"{m.value:g}{'' if m.unit == '%' else ' '}{m.unit}", help=f"{m.name}, {m.dataset} — {m.source}")
-                st.caption(f"{m.name} · {m.dataset}")
+                name, dataset = metric_label(t, card), metric_dataset(t, card)
+                st.metric(t("model.metric"), metric_value(card), help=t("model.metric_help", name=name, dataset=dataset,
+                                                                        source=card.metric.source))
+                st.caption(f"{name} · {dataset}")
             st.markdown(f"**{t('model.input')}:** {loc.input}  \n**{t('model.output')}:** {loc.output}")
-            if loc.config_note:
-                st.markdown(f"**{t('model.config')}:** {loc.config_note}")
+            note = config_note(t, card, loc)
+            if note:
+                st.markdown(f"**{t('model.config')}:** {note}")
             st.markdown(f"**{t('model.family')}:** {card.family}")
             trained = zoo_weights.available(key)
             if trained:
@@ -123,12 +149,13 @@ if tab_overview.open:
                     metrics = ", ".join(f"{k} {v:g}" for k, v in w.metrics.items())
                     origin = t("model.weights_shipped") if w.source == "shipped" else t("model.weights_package")
                     st.markdown(f"- `{w.name}` — {w.dataset} · {origin}" + (f" · {metrics}" if metrics else ""))
-                st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python")
+                st.code(f'zoo.create_model("{key}", weights="{trained[0].name}")', language="python", wrap_lines=True)
         with guarded(t):
             model_tabs.render_sections(model_tabs.OVERVIEW, key, t)
 
 if tab_arch.open:
     with tab_arch:
+        tab_heading("architecture")
         from urllib.parse import urlencode
 
         from ui import viewer as arch_viewer
@@ -186,6 +213,7 @@ if tab_arch.open:
 
 if tab_layers.open:
     with tab_layers:
+        tab_heading("layers")
         art = artifact()
         if art is not None:
             with guarded(t):
@@ -195,7 +223,9 @@ if tab_layers.open:
                 if deepest > 1:
                     sdepth = st.slider(t("model.summary_depth"), 1, deepest, min(3, deepest), key="summary_depth")
                 p, mem = s["params"], s["memory"]
-                m1, m2, m3, m4, m5 = st.columns(5)
+                # five compact metrics that wrap onto a second row where the page is narrow, instead of clipping
+                row = st.container(horizontal=True, gap="small")
+                m1, m2, m3, m4, m5 = (row.container(width=150) for _ in range(5))
                 m1.metric(t("model.total_params"), human_count(p["unique"]), help=t("model.params_help", n=f"{p['unique']:,}", tied=f"{p['total'] - p['unique']:,}"))
                 m2.metric(t("model.trainable"), human_count(p["trainable"]), help=f"{p['trainable']:,}")
                 m3.metric(t("model.macs"), human_count(s["macs"]), help=t("model.macs_help", n=f"{s['macs']:,}"))
@@ -219,6 +249,7 @@ if tab_layers.open:
 
 if tab_code.open:
     with tab_code, guarded(t):
+        tab_heading("code")
         model_tabs.render_sections(model_tabs.CODE, key, t)
         src = common.source(key)
         st.caption(t("model.code_caption", path=src["path"], lines=src["lines"], line=src["line"]))
@@ -233,15 +264,22 @@ if tab_code.open:
             width = len(str(last))
             st.caption(t("viewer.code_excerpt", line=at_line, path=src["path"]))
             st.code("\n".join(f"{'▶' if i == at_line else ' '} {i:>{width}}  {code_lines[i - 1]}" for i in range(first, last + 1)),
-                    language="python")
-        st.code(src["text"], language="python", line_numbers=True)
+                    language="python", wrap_lines=True)
+        # wrapped, not scrolled sideways: a phone reads it without a second scroll bar, and a keyboard user
+        # needs no way into a scrolling region that takes no focus
+        st.code(src["text"], language="python", line_numbers=True, wrap_lines=True)
 
 if tab_try.open:
     with tab_try:
+        tab_heading("try")
         demos = demo_registry.for_model(key)
         if not demos:
             others = sorted({m for d in demo_registry.all_demos() for m in d.models})
-            st.info(t("model.no_demo", name=card.name, models=", ".join(others)) if others else t("model.no_demos_yet"))
+            st.info(t("model.no_demo_short", name=card.name) if others else t("model.no_demos_yet"))
+            if others:
+                with st.container(horizontal=True, gap="small"):
+                    for other in others:
+                        model_link(other, zoo.card(other).name, tab="try")
         else:
             from ui.demo_views import render_demo
 
@@ -252,4 +290,5 @@ if tab_try.open:
 for name, tab in zip(TABS[5:], tabs_extra):
     if tab.open:
         with tab, guarded(t):
+            tab_heading(name)
             model_tabs.render_tab(name, key, t)

@@ -14,7 +14,7 @@ def open_page(page: str, timeout: float = 120, **query: str) -> AppTest:
     for k, v in query.items():  # as if the user opened a link carrying these parameters
         at.query_params[k] = v
     at.run()
-    if page != "pages/gallery.py":
+    if page != "pages/home.py":  # the default page
         at.switch_page(page)
     for k, v in query.items():
         at.query_params[k] = v

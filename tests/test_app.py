@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -12,23 +13,44 @@ from apptest_utils import open_page, texts
 KEYS = zoo.list_models()
 
 
+def _query(link) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(link.proto.query_string).items()}
+
+
 def _shown_models(at) -> set[str]:
-    return {e.proto.query_string.split("model=")[-1] for e in at.page_link if "model=" in e.proto.query_string}
+    return {_query(e)["model"] for e in at.page_link if "model" in _query(e)}
+
+
+def _see_all(at):
+    """Unfold every domain that shows only its first families."""
+    for b in [b for b in at.button if b.key and b.key.startswith("toggle_")]:
+        at.button(key=b.key).click().run()
+    return at
 
 
 def test_gallery_lists_every_model_grouped_by_domain():
-    at = open_page("pages/gallery.py")
+    at = _see_all(open_page("pages/gallery.py"))
     assert not at.exception
-    assert _shown_models(at) == set(KEYS)
+    assert _shown_models(at) == set(KEYS)  # every variant has its chip, every family its card
     headers = [s.value for s in at.subheader]
     assert len(headers) == len({zoo.card(k).domain for k in KEYS})
     assert f"Showing {len(KEYS)} of {len(KEYS)} models" in texts(at)
 
 
+def test_gallery_shows_a_few_families_per_domain_until_asked():
+    at = open_page("pages/gallery.py")
+    families = {zoo.card(k).family for k in KEYS if zoo.card(k).domain == "vision"}
+    leads = [e for e in at.page_link if e.label.startswith("Open ") and zoo.card(_query(e)["model"]).domain == "vision"]
+    assert len(families) > 6 and len(leads) == 6
+    at.button(key="toggle_vision").click().run()
+    leads = [e for e in at.page_link if e.label.startswith("Open ") and zoo.card(_query(e)["model"]).domain == "vision"]
+    assert len(leads) == len(families)
+
+
 def test_gallery_search_narrows_results():
     at = open_page("pages/gallery.py")
     at.text_input(key="q").input("residual").run()
-    shown = _shown_models(at)
+    shown = _shown_models(_see_all(at))
     assert shown == set(zoo.list_models(query="residual"))  # the page shows what the registry search finds
     assert "resnet50" in shown and "lenet5" not in shown
 
@@ -39,13 +61,12 @@ def test_gallery_filters_by_domain_level_and_sort():
     assert _shown_models(at) == set(zoo.list_models(domain="graph"))
     at.pills(key="domains").set_value([]).run()
     at.multiselect(key="levels").set_value(["basic"]).run()
-    assert _shown_models(at) == {k for k in KEYS if zoo.card(k).level == "basic"}
+    assert _shown_models(_see_all(at)) == {k for k in KEYS if zoo.card(k).level == "basic"}
     at.multiselect(key="levels").set_value([]).run()
     at.selectbox(key="sort").set_value("size_desc").run()
-    vision_links = [e.proto.query_string for e in at.page_link if "model=" in e.proto.query_string]
-    vision_order = [q.split("model=")[-1] for q in vision_links if zoo.card(q.split("model=")[-1]).domain == "vision"]
-    sizes = [zoo.card(k).params.value for k in vision_order]
-    assert sizes == sorted(sizes, reverse=True)
+    leads = [_query(e)["model"] for e in at.page_link if e.label.startswith("Open ")]
+    sizes = [zoo.card(k).params.value for k in leads if zoo.card(k).domain == "vision"]
+    assert sizes == sorted(sizes, reverse=True)  # each family's card leads with its largest variant
 
 
 def test_gallery_no_match_says_so():
@@ -59,6 +80,7 @@ def test_gallery_in_chinese():
     at = open_page("pages/gallery.py", lang="zh")
     assert at.title[0].value == "模型库"
     assert not at.exception
+    assert {_query(e).get("lang") for e in at.page_link} == {"zh"}  # every link keeps the language
 
 
 TABS = ["Overview", "Architecture", "Layers", "Code", "Try it"]
@@ -69,7 +91,7 @@ def _open_tab(key: str, tab: str):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == zoo.card(key).name
-    assert [t.label for t in at.tabs] == TABS
+    assert [t.label for t in at.tabs][:5] == TABS  # features may add tabs after these (ui/model_tabs)
     return at
 
 
@@ -100,16 +122,22 @@ def test_static_graph_stays_as_a_fallback(key, artifacts):
     assert too_big or (charts and "digraph" in charts[0].proto.spec)
 
 
+def _viewers(at) -> list[tuple[str, dict]]:
+    """The architecture viewers on the page (every page also mounts ui.browser's invisible helpers)."""
+    found = at.get("bidi_component")
+    return [(e.key, json.loads(e.proto.json)) for e in found if e.proto.component_name == "deepzoo.viewer"]
+
+
 def test_model_page_tabs_are_lazy(artifacts):
     """Only the open tab runs: the Overview does not lay out graphs or build tables. Every tab mounts the viewer
     once in the sidebar, only to preload its code: with no graph in it."""
     preload_only = [("arch_viewer_preload", {"preload": True})]
     at = _open_tab("resnet50", "overview")
     assert not at.get("graphviz_chart") and not at.dataframe and not at.code
-    assert [(e.key, json.loads(e.proto.json)) for e in at.get("bidi_component")] == preload_only
+    assert _viewers(at) == preload_only
     at = _open_tab("resnet50", "layers")
     assert at.dataframe and not at.get("graphviz_chart")
-    assert [(e.key, json.loads(e.proto.json)) for e in at.get("bidi_component")] == preload_only
+    assert _viewers(at) == preload_only
     at = _open_tab("resnet50", "no-such-tab")  # a bad link opens the Overview
     assert at.success and not at.dataframe
 
@@ -135,10 +163,17 @@ def test_model_page_bad_key_suggests():
     assert not at.tabs
 
 
-def test_model_page_without_key_shows_first_model():
+def test_model_page_without_key_offers_a_chooser_then_remembers(artifacts):
+    """The bare "Model" entry opens a chooser, not an arbitrary model; after a model, it opens that one."""
     at = open_page("pages/model.py")
     assert not at.exception
-    assert at.title[0].value == zoo.card(KEYS[0]).name
+    assert at.title[0].value == "Choose a model" and not at.tabs
+    at.selectbox(key="model_pick").set_value("lenet5").run()
+    assert at.title[0].value == zoo.card("lenet5").name
+    at.switch_page("pages/about.py").run()
+    at.query_params.clear()
+    at.switch_page("pages/model.py").run()
+    assert at.title[0].value == zoo.card("lenet5").name  # the last model viewed
 
 
 def test_about_and_demos_pages_render():
@@ -146,3 +181,40 @@ def test_about_and_demos_pages_render():
         at = open_page(page)
         assert not at.exception
         assert at.title
+
+
+def test_home_shows_the_learning_path_and_picks_by_task():
+    from zoo import path
+
+    at = open_page("pages/home.py", lang="zh")
+    assert not at.exception
+    steps = [e.label for e in at.expander]
+    assert len(steps) == len(path.steps()) and zoo.card("lenet5").name in steps[0]
+    assert zoo.card("ddpm_unet").name in steps[-1]
+    links = [_query(e) for e in at.page_link]
+    assert {q.get("lang") for q in links} == {"zh"}
+    assert {q["tab"] for q in links if "tab" in q} == {"try"}  # the steps that have a demo link to it
+    assert any(q.get("pick") == "find_objects" for q in links)
+    at.checkbox(key="path_step_lenet5").check().run()  # ticking a step moves "continue" to the next one
+    assert any(e.label.endswith(zoo.card("alexnet").name) for e in at.page_link)
+
+
+def test_gallery_pick_and_table_view():
+    at = open_page("pages/gallery.py", pick="find_objects")
+    detectors = {k for k in KEYS if "detection" in zoo.card(k).task or "instance segmentation" in zoo.card(k).task}
+    assert _shown_models(at) == detectors
+    at.segmented_control(key="view").set_value("table").run()
+    assert at.query_params["view"] == ["table"] or at.query_params["view"] == "table"  # the view is in the link
+    df = at.dataframe[0].value
+    assert len(df) == len(detectors) and {"Params", "MACs", "Year", "Level", "Published result"} <= set(df.columns)
+
+
+def test_gallery_table_opens_from_its_link():
+    at = open_page("pages/gallery.py", view="table", lang="zh")
+    assert at.segmented_control(key="view").value == "table" and len(at.dataframe) == 1
+
+
+def test_demos_link_to_the_try_it_tab():
+    at = open_page("pages/demos.py")
+    links = [_query(e) for e in at.page_link if "model" in _query(e)]
+    assert links and all(q["tab"] == "try" and q["lang"] == "en" for q in links)

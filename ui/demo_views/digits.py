@@ -10,6 +10,7 @@ from zoo.demos import BadInput, Demo
 from zoo.demos import digits as logic
 from zoo.demos.inputs import MAX_IMAGE_BYTES
 
+from ..common import canvas_clear_button, canvas_key
 from ..i18n import Translator
 from ..safe import report_error
 
@@ -31,11 +32,12 @@ def _canvas(t: Translator) -> np.ndarray | None:
 
         drawn = st_canvas(
             stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",  # light on dark, like the training digits
-            width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key="digits_canvas",
+            width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key=canvas_key("digits_canvas"),
         )
     except Exception:  # noqa: BLE001 — the component is optional: fall back to the other inputs
         st.warning(t("demo.digits.canvas_unavailable"))
         return None
+    canvas_clear_button("digits_canvas", t)
     if not drawn or not (drawn.json_data or {}).get("objects"):
         st.caption(t("demo.digits.draw_hint"))
         return None

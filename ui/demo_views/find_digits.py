@@ -9,6 +9,7 @@ import streamlit as st
 from zoo.demos import BadInput, Demo
 from zoo.demos import find_digits as logic
 
+from ..common import canvas_clear_button, canvas_key
 from ..i18n import Translator
 from ..safe import report_error
 from .digits import source_radio, upload_or_camera
@@ -29,11 +30,12 @@ def _canvas(t: Translator) -> np.ndarray | None:
 
         drawn = st_canvas(
             stroke_width=14, stroke_color="#FFFFFF", background_color="#000000",
-            width=CANVAS[0], height=CANVAS[1], drawing_mode="freedraw", return_image_data=True, key="find_digits_canvas",
+            width=CANVAS[0], height=CANVAS[1], drawing_mode="freedraw", return_image_data=True, key=canvas_key("find_digits_canvas"),
         )
     except Exception:  # noqa: BLE001 — the component is optional: fall back to the other inputs
         st.warning(t("demo.find_digits.canvas_unavailable"))
         return None
+    canvas_clear_button("find_digits_canvas", t)
     if not drawn or not (drawn.json_data or {}).get("objects"):
         st.caption(t("demo.find_digits.draw_hint"))
         return None

@@ -8,6 +8,7 @@ import streamlit as st
 from zoo.demos import BadInput, Demo
 from zoo.demos import segmentation as logic
 
+from ..common import canvas_clear_button, canvas_key
 from ..i18n import Translator
 from ..safe import report_error
 from .digits import source_radio, upload_or_camera
@@ -39,11 +40,12 @@ def _canvas(t: Translator) -> np.ndarray | None:
         colour = st.color_picker(t("demo.segmentation.pen_colour"), "#1F3A93", key="segmentation_pen")
         drawn = st_canvas(
             stroke_width=14, stroke_color=colour, background_color="#FFFFFF",  # transparent where nothing is drawn → white
-            width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key="segmentation_canvas",
+            width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key=canvas_key("segmentation_canvas"),
         )
     except Exception:  # noqa: BLE001 — the component is optional: fall back to the other inputs
         st.warning(t("demo.segmentation.canvas_unavailable"))
         return None
+    canvas_clear_button("segmentation_canvas", t)
     if not drawn or not (drawn.json_data or {}).get("objects"):
         st.caption(t("demo.segmentation.draw_hint"))
         return None

@@ -89,7 +89,7 @@ class GCN(nn.Module):
             authors="T. N. Kipf, M. Welling",
             venue="ICLR",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "Each layer lets every node average the features of its neighbours and itself (weighted by "
             "their degrees) and then applies a shared linear map. Two such layers classify every node of "

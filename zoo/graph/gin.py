@@ -106,7 +106,7 @@ def example_molecules() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             authors="K. Xu, W. Hu, J. Leskovec, S. Jegelka",
             venue="ICLR 2019",
         ),
-        level="advanced",
+        level="intermediate",
         summary=(
             "A graph network built to be as discriminative as message passing can be: each layer sums (rather "
             "than averages) the neighbours' vectors and passes the result through a small MLP, which the paper "

@@ -85,7 +85,7 @@ def _example() -> tuple[torch.Tensor, torch.Tensor]:
             authors="W. L. Hamilton, R. Ying, J. Leskovec",
             venue="NeurIPS 2017",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "Learns how to build a node's representation from the average of its neighbours' representations "
             "plus its own, rather than one embedding per node of a fixed graph. Because it learns a function of "

@@ -208,7 +208,7 @@ class ELMo(nn.Module):
         paper=Paper("Deep contextualized word representations", "https://arxiv.org/abs/1802.05365",
                     authors="M. E. Peters, M. Neumann, M. Iyyer, M. Gardner, C. Clark, K. Lee, L. Zettlemoyer",
                     venue="NAACL 2018"),
-        level="advanced",
+        level="intermediate",
         summary=(
             "Gives every word a vector that depends on its sentence, so \"bank\" by a river and \"bank\" holding "
             "money differ. Words are spelled out character by character into a CNN, then read by a two-layer "

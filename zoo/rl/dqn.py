@@ -84,7 +84,7 @@ class DQN(nn.Module):
             authors="V. Mnih, K. Kavukcuoglu, D. Silver, A. A. Rusu, J. Veness, M. G. Bellemare, et al.",
             venue="Nature",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "A convolutional network that reads the last four game frames and outputs the expected future "
             "score of every joystick action (its Q-values); the agent plays the action with the highest "

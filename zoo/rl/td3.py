@@ -93,7 +93,7 @@ def td3_target(
             authors="S. Fujimoto, H. van Hoof, D. Meger",
             venue="ICML 2018",
         ),
-        level="intermediate",
+        level="advanced",
         summary=(
             "DDPG with three fixes for its overestimated values: two critics whose smaller estimate forms the "
             "learning target, an actor that is updated only every second critic update, and noise added to the "

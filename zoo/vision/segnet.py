@@ -127,7 +127,7 @@ def camvid_frame() -> torch.Tensor:
             authors="V. Badrinarayanan, A. Kendall, R. Cipolla",
             venue="IEEE TPAMI 2017",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "An encoder-decoder for labelling every pixel of road scenes. The encoder is VGG16's 13 convolution "
             "layers; the decoder mirrors it, and upsamples by putting each value back where the encoder's "

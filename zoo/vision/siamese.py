@@ -103,7 +103,7 @@ class SiameseNet(nn.Module):
             authors="G. Koch, R. Zemel, R. Salakhutdinov",
             venue="ICML 2015 Deep Learning Workshop",
         ),
-        level="intermediate",
+        level="basic",
         summary=(
             "Two copies of one ConvNet, sharing every weight, embed two images; a learned, weighted L1 distance "
             "between the embeddings gives the probability that both show the same class. Trained on pairs, it can "

@@ -382,7 +382,7 @@ SSD_PAPER = Paper(
         family="SSD",
         year=2016,
         paper=SSD_PAPER,
-        level="intermediate",
+        level="advanced",
         summary=(
             "A single-shot detector: one pass of a modified VGG-16 plus extra convolution layers produces six "
             "feature maps from 38×38 down to 1×1, and a 3×3 convolution on each map predicts class scores and "
@@ -449,7 +449,7 @@ def ssd300_vgg16(**overrides) -> SSD:
             "V. Vasudevan, Q. V. Le, H. Adam",
             venue="ICCV 2019",
         ),
-        level="intermediate",
+        level="advanced",
         summary=(
             "SSD made for phones: the heavy VGG-16 is replaced by MobileNetV3-Large, and every ordinary convolution "
             "in the extra layers and prediction heads by a depthwise-separable one (SSDLite, from the MobileNetV2 "

@@ -181,8 +181,11 @@ class Viewer {
     const box = el("div", { class: "dzv", tabindex: "0", role: "application", "aria-label": L("title"), "data-state": "loading" });
     box.style.height = (this.data.height || 640) + "px";
     const bar = el("div", { class: "dzv-bar", role: "toolbar" });
+    // a button's accessible name is its visible text (WCAG 2.5.3, label in name); symbol-only buttons (−, +) are
+    // named by their title, and the title of a text button only describes it
     const btn = (name, text, title, fn) => {
-      const b = el("button", { type: "button", "data-action": name, title, "aria-label": title }, text);
+      const named = text && /\p{L}/u.test(text) ? {} : { "aria-label": title };
+      const b = el("button", { type: "button", "data-action": name, title, ...named }, text);
       b.addEventListener("click", (ev) => { ev.preventDefault(); fn(); });
       bar.appendChild(b);
       return b;
@@ -193,7 +196,7 @@ class Viewer {
     bar.appendChild(el("span", { class: "dzv-sep" }));
     btn("expand-all", L("expand_all"), L("expand_all"), () => this.expandAll());
     btn("collapse-all", L("collapse_all"), L("collapse_all"), () => this.collapseAll());
-    this.dirBtn = btn("direction", "", L("direction"), () => { this.direction = this.direction === "TB" ? "LR" : "TB"; this.render(); });
+    this.dirBtn = btn("direction", "↓ " + L("direction_tb"), L("direction"), () => { this.direction = this.direction === "TB" ? "LR" : "TB"; this.render(); });
     bar.appendChild(el("span", { class: "dzv-sep" }));
     this.search = el("input", { type: "search", class: "dzv-search", placeholder: L("search"), "aria-label": L("search") });
     this.search.addEventListener("input", () => this.runSearch());
@@ -373,7 +376,9 @@ class Viewer {
       g.setAttribute("role", "button");
       g.setAttribute("data-id", id);
       const n = this.M.nodes.get(id);
-      g.setAttribute("aria-label", this.M.folds.has(id) ? this.label(id)[0] : n.type + (n.path ? " " + n.path : ""));
+      // named by everything it shows (type, path, counts), as a screen reader should read it
+      const shown = [...g.querySelectorAll("text")].map((t) => t.textContent.trim()).filter(Boolean).join(" ");
+      g.setAttribute("aria-label", shown || (this.M.folds.has(id) ? this.label(id)[0] : n.type + (n.path ? " " + n.path : "")));
     }
     for (const g of this.svg.querySelectorAll("g.cluster")) {
       const id = this.ids.get(g.id);
@@ -384,7 +389,7 @@ class Viewer {
         text.setAttribute("class", "dzv-cluster-label");
         text.setAttribute("tabindex", "0");
         text.setAttribute("role", "button");
-        text.setAttribute("aria-label", this.t("collapse") + " " + (this.M.nodes.get(id).path || id));
+        text.setAttribute("aria-label", text.textContent.trim() + " — " + this.t("collapse"));
       }
     }
   }
