@@ -5,7 +5,7 @@
 2. Single calls: each Gradio widget called alone a few times (the median is its single-call time).
 3. Gradio load: `--calls` concurrent calls of each widget in turn. Issue 8 asks that they finish with 0 errors
    within 1.3 × (calls × single-call time ÷ heavy jobs), heavy jobs being one per usable core by default.
-4. Mixed load: `--browsers` headless Chromium sessions (gallery, a model page, the demos page, karate and
+4. Mixed load: `--browsers` headless Chromium sessions (home, gallery, a model page, the demos page, karate and
    CartPole trained live) while the same number of Gradio calls per widget arrive.
 
 Prints p50/p95 per action, errors, the server's RSS (idle after warm-up, peak, idle after the load) and how
@@ -250,7 +250,8 @@ async def browser_sessions(base: str, timings: Timings, sessions: int, timeout: 
         page = await ctx.new_page()
         try:
             steps = [
-                ("page: gallery", _open(page, f"{base}/", "Model gallery")),
+                ("page: home", _open(page, f"{base}/", "Start here")),
+                ("page: gallery", _open(page, f"{base}/gallery", "Model gallery")),
                 ("page: model (lenet5)", _open(page, f"{base}/model?model=lenet5", "LeNet-5")),
                 ("page: demos", _open(page, f"{base}/demos", "Live demos")),
                 ("streamlit: karate training", _karate(page, base, first_seed + i)),

@@ -9,6 +9,8 @@
 from .card import DOMAINS, LEVELS, Figure, Metric, ModelCard, Paper
 from . import registry
 from .registry import call_model, card, create_model, entry, example_input, list_models, register_model, suggest
+from .measurement import benchmark
+from .learn.engine import FitConfig, fit
 
 __all__ = [
     "DOMAINS",
@@ -17,11 +19,14 @@ __all__ = [
     "Metric",
     "ModelCard",
     "Paper",
+    "FitConfig",
+    "benchmark",
     "call_model",
     "card",
     "create_model",
     "entry",
     "example_input",
+    "fit",
     "list_models",
     "register_model",
     "suggest",

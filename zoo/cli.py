@@ -133,7 +133,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 # Commands that live beside the feature they drive: each module has `add_commands(subparsers)`, which adds
 # its sub-commands with `set_defaults(func=...)`. Imported only when the CLI runs, so `import zoo` stays light.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("zoo.compress", "zoo.space", "zoo.compare", "zoo.learn.notebook", "zoo.learn.tips", "zoo.learn.cli")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import importlib
 
-TABS: dict[str, str] = {}
-OVERVIEW: tuple[str, ...] = ()
-CODE: tuple[str, ...] = ()
+TABS: dict[str, str] = {"train": "ui.model_tabs.train", "deploy": "ui.model_tabs.deploy"}
+OVERVIEW: tuple[str, ...] = ("ui.model_tabs.pretrained",)
+CODE: tuple[str, ...] = ("ui.model_tabs.notebook",)
 
 
 def extra_tabs(key: str) -> list[str]:
