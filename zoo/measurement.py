@@ -217,16 +217,9 @@ def _not_runnable(r: Request) -> list[Measurement]:
 
 def machine() -> str:
     """What the figures depend on besides the model: CPU model, usable cores, architecture."""
-    return f"{_cpu_name()} · {_usable_cores()} cores · {platform.machine()}"
+    from .runtime import cpu_name
 
-
-@functools.cache
-def _cpu_name() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
+    return f"{cpu_name()} · {_usable_cores()} cores · {platform.machine()}"
 
 
 def _usable_cores() -> int:

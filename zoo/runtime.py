@@ -36,7 +36,19 @@ import torch
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Budget", "JobLine", "budget", "configure", "heavy_job", "heavy_jobs", "single_threaded", "usable_cores"]
+__all__ = ["Budget", "JobLine", "budget", "cpu_name", "configure", "heavy_job", "heavy_jobs", "single_threaded", "usable_cores"]
+
+
+@functools.cache
+def cpu_name() -> str:
+    """The CPU's model name (what a measured figure was taken on)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown CPU"
 
 
 def usable_cores() -> int:

@@ -319,14 +319,9 @@ def stated(result: dict[str, Any], not_reached: Callable[[int], str], diverged: 
 
 def machine() -> dict[str, Any]:
     """Where the figures were measured: they mean little without it."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from ..runtime import cpu_name
+
+    cpu = cpu_name()
     return {"cpu": cpu, "usable_cores": runtime.usable_cores(), "torch_threads": 1, "torch": torch.__version__,
             "python": platform.python_version(), "platform": platform.platform(),
             "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None}
