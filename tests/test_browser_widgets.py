@@ -69,3 +69,17 @@ def test_widget_fits_its_content_and_speaks_the_apps_language(browser, base_url,
         page.screenshot(path=str(SHOTS / f"widget_dates_{lang}.png"))
     finally:
         context.close()
+
+
+def test_model_choices_follow_the_apps_language(browser, base_url):
+    """The text-generation widget's model names are translated too (an English browser on the Chinese app)."""
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/gradio/text_generation/?lang=zh")
+        page.wait_for_selector("input[type=radio]", timeout=120_000)
+        labels = page.locator("label:has(input[type=radio])")
+        labels.filter(has_text="字节级").first.wait_for(timeout=60_000)
+        assert labels.all_inner_texts() == ["GPT（4 层，字节级）", "字符级 LSTM（2×128，字节级）"]
+    finally:
+        context.close()

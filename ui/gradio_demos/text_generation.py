@@ -58,7 +58,7 @@ def build() -> gr.Blocks:
                     label=L("demo.text_generation.prompt"),
                     info=L("demo.text_generation.limits"),
                 )
-                model = gr.Radio([(name, key) for key, name in demo.MODELS.items()], value=DEFAULT_MODEL,
+                model = gr.Radio([(L(f"demo.text_generation.model_{key}"), key) for key in demo.MODELS], value=DEFAULT_MODEL,
                                  label=L("demo.text_generation.model"))
                 with gr.Row():
                     temperature = gr.Slider(0, demo.MAX_TEMPERATURE, value=0.8, step=0.05,
