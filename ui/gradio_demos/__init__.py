@@ -177,11 +177,13 @@ def theme() -> gr.themes.Base:
     )
 
 
-# No outer margins inside a frame (the app's page has its own), and the standalone-only parts hidden there
+# No outer margins inside a frame (the app's page has its own), the standalone-only parts hidden there, and table
+# headers that never break inside a word ("cos / ine" in a narrow column on a phone)
 CSS = f"""
 html[data-dz-embedded] .{STANDALONE} {{ display: none !important; }}
 html[data-dz-embedded] .gradio-container .main {{ max-width: none !important; margin: 0 !important; padding: 0 !important; }}
 html[data-dz-embedded] .gradio-container {{ padding: 0 !important; }}
+.gradio-container table th, .gradio-container table th * {{ word-break: keep-all !important; overflow-wrap: normal !important; }}
 """
 
 

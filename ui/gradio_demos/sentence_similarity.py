@@ -84,7 +84,7 @@ def build() -> gr.Blocks:
                     label=L("demo.sentence_similarity.matches"),
                     wrap=True,
                     interactive=False,
-                    column_widths=["12%", "10%", "62%", "16%"],
+                    column_widths=["17%", "18%", "42%", "23%"],  # each header whole on a phone (390 px)
                 )
                 plot = gr.Plot(label=L("demo.sentence_similarity.heatmap"))
         matrix = gr.Dataframe(label=L("demo.sentence_similarity.matrix"), wrap=True, interactive=False)
