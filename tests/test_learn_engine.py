@@ -215,6 +215,38 @@ def test_background_run_waits_in_line_then_trains(karate_plan):
     assert snap.state == "done" and snap.result.steps == 5 and len(snap.steps) == 5 and len(snap.evals) == 5
 
 
+def test_a_run_whose_visitor_left_stops_and_frees_its_place(karate_plan, monkeypatch):
+    """A run asks now and then whether its visitor is still there; once they have left it stops, while waiting in
+    line or while training, instead of holding a heavy-job place until its time limit."""
+    import contextlib
+    import time
+
+    from zoo import runtime
+    from zoo.learn import runs
+
+    monkeypatch.setattr(runs, "WATCH_EVERY", 0.0)
+    present = {"waiting": True, "training": True}
+    with contextlib.ExitStack() as taken:
+        for _ in range(runtime.heavy_jobs()):
+            taken.enter_context(runtime.heavy_job())
+        waiting = learn.BackgroundRun.start(karate_plan, FitConfig(epochs=5), watched=lambda: present["waiting"])
+        deadline = time.time() + 30
+        while waiting.position is None and time.time() < deadline:
+            time.sleep(0.05)
+        present["waiting"] = False  # the visitor closed the tab while the run was in line
+        waiting.join(10)
+        assert waiting.state == "cancelled" and waiting.abandoned
+    started: list = []
+
+    def still_there() -> bool:  # the visitor leaves after the third step
+        return not started or len(started[0].snapshot().steps) < 3
+
+    training = learn.BackgroundRun.start(karate_plan, FitConfig(epochs=500), watched=still_there)
+    started.append(training)
+    training.join(60)
+    assert training.state == "cancelled" and training.abandoned and 3 <= training.result.steps < 500
+
+
 def test_save_run_writes_loadable_weights_and_json(karate_plan, karate, tmp_path):
     import json
 

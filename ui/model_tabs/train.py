@@ -15,6 +15,7 @@ import streamlit as st
 from zoo import learn
 from zoo.learn.runs import result_files
 
+from ..heavy import visitor_present
 from ..i18n import Translator
 
 TIME_LIMIT = 300.0  # seconds of training per run; then it is stopped and its result kept
@@ -49,7 +50,8 @@ def render(key: str, t: Translator) -> None:
     if busy:
         st.button(t("train.stop"), key=f"train_stop_{key}", icon=":material/stop:", on_click=run.cancel)
     elif st.button(t("train.start"), key=f"train_start_{key}", type="primary", icon=":material/play_arrow:"):
-        st.session_state[RUN] = learn.BackgroundRun.start(plan, config, time_limit=TIME_LIMIT, **overrides)
+        st.session_state[RUN] = learn.BackgroundRun.start(plan, config, time_limit=TIME_LIMIT,
+                                                          watched=visitor_present(), **overrides)
         st.session_state.pop("train_files", None)
         st.rerun()  # drawn again as busy: settings locked, the Stop button in place of Train
     if run is not None and run.plan.key == key:

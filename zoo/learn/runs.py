@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -73,13 +73,20 @@ class RunSnapshot:
     error: str | None
 
 
+WATCH_EVERY = 2.0  # seconds between two questions to `BackgroundRun.watched`
+
+
 @dataclass
 class BackgroundRun:
     plan: TrainPlan
     config: FitConfig
     overrides: dict[str, Any] = field(default_factory=dict)  # on top of the plan's (e.g. batch_norm=False)
     time_limit: float | None = None  # seconds of training after which the run is stopped (None: no limit)
+    # asked now and then (every WATCH_EVERY seconds): is the visitor who started the run still there? When they
+    # have left, the run stops, so that it does not keep its place among the server's heavy jobs (None: never asked)
+    watched: Callable[[], bool] | None = None
     timed_out: bool = False
+    abandoned: bool = False
     state: str = "waiting"
     position: int | None = None
     error: str | None = None
@@ -89,11 +96,13 @@ class BackgroundRun:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cancel: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _asked: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def start(cls, plan: TrainPlan, config: FitConfig, time_limit: float | None = None, **overrides: Any) -> "BackgroundRun":
+    def start(cls, plan: TrainPlan, config: FitConfig, time_limit: float | None = None,
+              watched: Callable[[], bool] | None = None, **overrides: Any) -> "BackgroundRun":
         """Start training in a daemon thread; `overrides` change the plan's model config (e.g. batch_norm=False)."""
-        run = cls(plan, config, dict(overrides), time_limit)
+        run = cls(plan, config, dict(overrides), time_limit, watched)
         run._thread = threading.Thread(target=run._work, name=f"train-{plan.key}", daemon=True)
         run._thread.start()
         return run
@@ -122,9 +131,19 @@ class BackgroundRun:
         if self.time_limit is not None and event.elapsed > self.time_limit and not self._cancel.is_set():
             self.timed_out = True
             self._cancel.set()
+        self._stop_if_abandoned()
+
+    def _stop_if_abandoned(self) -> None:
+        if self.watched is None or time.monotonic() - self._asked < WATCH_EVERY or self._cancel.is_set():
+            return
+        self._asked = time.monotonic()
+        if not self.watched():
+            self.abandoned = True
+            self._cancel.set()
 
     def _waiting(self, position: int) -> None:
         self.position = position
+        self._stop_if_abandoned()
         if self._cancel.is_set():
             raise _Cancelled
 
