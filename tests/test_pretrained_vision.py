@@ -52,6 +52,7 @@ REAL = [
     ("squeezenet1_1", "torchvision", ".pth"),
     ("shufflenet_v2_x1_0", "torchvision", ".pth"),
     ("mobilenet_v3_small", "torchvision", ".pth"),
+    ("mnasnet1_0", "torchvision", ".pth"),
     ("deit_tiny", "torchvision", ".pth"),
     ("deit_tiny", "timm", ".safetensors"),
 ]

@@ -23,9 +23,10 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, Paper
+from ..pretrained import Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_top1
-from .efficientnet import ConvBNAct, EfficientNet, MBConv, drop_path, make_divisible
+from .efficientnet import ConvBNAct, EfficientNet, MBConv, drop_path, make_divisible, torchvision_efficientnet_map
 
 
 @dataclass(frozen=True)
@@ -190,3 +191,14 @@ EXAMPLE_SIDE = 224  # below the native 384 to keep the example cheap on a CPU; t
 )
 def efficientnet_v2_s(**overrides) -> EfficientNetV2:
     return EfficientNetV2(replace(V2_S, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# V1's map reads V2 as it is: torchvision numbers each block's parts in one Sequential `block` the same way (a
+# Fused-MBConv has "expand" and, unless its expansion is 1, "project"), and the head follows the last stage.
+register_layout(
+    Layout("torchvision", models=("efficientnet_v2_s",), key_map=torchvision_efficientnet_map,
+           config=num_classes_from("classifier.1.weight"), note="torchvision.models.efficientnet_v2_s state dicts")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("efficientnet_v2_s", "efficientnet_v2_s-dd5fe13b.pth"))

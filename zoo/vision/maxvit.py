@@ -30,6 +30,7 @@ import torch.nn as nn
 
 from ..card import Figure, Paper
 from ..nlp.transformer import FeedForward
+from ..pretrained import KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1
 from .convnext import StochasticDepth
@@ -274,3 +275,40 @@ class MaxViT(nn.Module):
 )
 def maxvit_t(**overrides) -> MaxViT:
     return MaxViT(replace(MAXVIT_T, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → torchvision's. torchvision nests each block's three parts under `layers` (MBconv, window_attention,
+# grid_attention) and each attention's parts in Sequentials (norm 0, attention 1; MLP norm 0, linears 1 and 3).
+MAXVIT_TORCHVISION_NAMES = (
+    (r"^stem\.1\.", "stem.1.0."),
+    (r"^stages\.stage(\d+)\.(\d+)\.", lambda m: f"blocks.{int(m.group(1)) - 1}.layers.{m.group(2)}.layers."),
+    (r"\.mbconv\.shortcut\.", ".MBconv.proj."),
+    (r"\.mbconv\.pre_norm\.", ".MBconv.layers.pre_norm."),
+    (r"\.mbconv\.expand\.", ".MBconv.layers.conv_a."),
+    (r"\.mbconv\.depthwise\.", ".MBconv.layers.conv_b."),
+    (r"\.mbconv\.se\.reduce\.", ".MBconv.layers.squeeze_excitation.fc1."),
+    (r"\.mbconv\.se\.expand\.", ".MBconv.layers.squeeze_excitation.fc2."),
+    (r"\.mbconv\.project\.", ".MBconv.layers.conv_c."),
+    (r"\.block_attention\.", ".window_attention."),
+    (r"\.attn_norm\.", ".attn_layer.0."),
+    (r"\.attn\.qkv\.", ".attn_layer.1.to_qkv."),
+    (r"\.attn\.proj\.", ".attn_layer.1.merge."),
+    (r"\.attn\.relative_position_bias_table$", ".attn_layer.1.relative_position_bias_table"),
+    (r"\.mlp_norm\.", ".mlp_layer.0."),
+    (r"\.mlp\.w1\.", ".mlp_layer.1."),
+    (r"\.mlp\.w2\.", ".mlp_layer.3."),
+    (r"^norm\.", "classifier.2."),
+    (r"^pre_logits\.0\.", "classifier.3."),
+    (r"^head\.", "classifier.5."),
+)  # fmt: skip
+
+register_layout(
+    Layout("torchvision", models=("maxvit_t",),
+           # torchvision saves each attention's relative position index, a constant table the zoo model recomputes
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), MAXVIT_TORCHVISION_NAMES,
+                                                 ignore=("*.attn_layer.1.relative_position_index",)),
+           config=num_classes_from("classifier.5.weight"), note="torchvision.models.maxvit_t state dicts")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("maxvit_t", "maxvit_t-bc5ab103.pth"))

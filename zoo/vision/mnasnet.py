@@ -22,6 +22,9 @@ import torch
 import torch.nn as nn
 
 from ..card import Figure, Paper
+from ..pretrained import (
+    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+)  # fmt: skip
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
 
@@ -176,3 +179,25 @@ class MnasNet(nn.Module):
 )
 def mnasnet1_0(**overrides) -> MnasNet:
     return MnasNet(replace(MNASNET1_0, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+
+def torchvision_mnasnet_map(model: MnasNet) -> KeyMap:
+    """torchvision: one Sequential `layers` — stem and SepConv 0–7, the six stacks 8–13 (each block's
+    Sequential also named `layers`), the 1×1 head conv 14–15; the classifier keeps its name."""
+    first_stack, head = 8, 8 + len(model.cfg.stacks)
+    rules = (
+        (r"^stem\.", "layers."),
+        (r"^stacks\.(\d+)\.", lambda m: f"layers.{first_stack + int(m.group(1))}."),
+        (r"^head\.(\d+)\.", lambda m: f"layers.{head + int(m.group(1))}."),
+    )
+    return KeyMap.by_rules(model.state_dict(), rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=("mnasnet1_0",), key_map=torchvision_mnasnet_map,
+           config=num_classes_from("classifier.1.weight"), note="torchvision.models.mnasnet1_0 state dicts")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("mnasnet1_0", "mnasnet1.0_top1_73.512-f206786ef8.pth"))

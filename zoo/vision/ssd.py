@@ -41,6 +41,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..card import Figure, Paper
+from ..pretrained import BATCH_COUNTERS, KeyMap, Layout, register_checkpoint, register_layout, torchvision_checkpoint
+from ..pretrained.layouts import ConfigReader
 from ..registry import register_model
 from ._detection import (
     BoxCoder,
@@ -55,7 +57,7 @@ from ._detection import (
     flatten_head_outputs,
     images_as_list,
 )
-from .mobilenet import V3_LARGE, MobileNetV3
+from .mobilenet import V3_LARGE, MobileNetV3, _inverted_residual_indices
 from .vgg import VGG16, make_features
 
 
@@ -505,3 +507,73 @@ def ssd300_vgg16(**overrides) -> SSD:
 )
 def ssdlite320_mobilenet_v3_large(**overrides) -> SSD:
     return SSD(replace(SSDLITE320_MOBILENET_V3_LARGE, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# torchvision's SSDHead wraps each list of predictors in a `module_list`; the extra layers keep their names.
+SSD_HEAD_TORCHVISION_NAMES = (
+    (r"^head\.cls_logits\.", "head.classification_head.module_list."),
+    (r"^head\.bbox_regression\.", "head.regression_head.module_list."),
+)
+
+
+def ssd_num_classes_from(name: str, cfg: SSDConfig) -> ConfigReader:
+    """The class count of an SSD file: the first map's class predictor has (anchors per cell × classes) rows."""
+    generator = DefaultBoxGenerator(cfg.aspect_ratios, cfg.min_ratio, cfg.max_ratio, cfg.scales, cfg.steps)
+    anchors = generator.num_anchors_per_location()[0]
+
+    def config(config, shapes) -> dict:
+        return {"num_classes": shapes[name][0] // anchors} if name in shapes else {}
+
+    return config
+
+
+def torchvision_ssd300_map(model: SSD) -> KeyMap:
+    """torchvision's SSDFeatureExtractorVGG: VGG-16 up to conv4_3 is `features`, its L2 norm scale `scale_weight`."""
+    rules = (
+        (r"^backbone\.conv4_3\.", "backbone.features."),
+        (r"^backbone\.l2norm\.weight$", "backbone.scale_weight"),
+        *SSD_HEAD_TORCHVISION_NAMES,
+    )
+    return KeyMap.by_rules(model.state_dict(), rules)
+
+
+register_layout(
+    Layout("torchvision", models=("ssd300_vgg16",), key_map=torchvision_ssd300_map,
+           config=ssd_num_classes_from("head.classification_head.module_list.0.weight", SSD300_VGG16),
+           note="torchvision.models.detection.ssd300_vgg16 COCO files")
+)  # fmt: skip
+register_checkpoint(torchvision_checkpoint("ssd300_vgg16", "ssd300_vgg16_coco-b556d3b4.pth", dataset="COCO train2017"))
+
+# SSDLite's C4 block is split after its expansion: torchvision's `features.0` ends with that expansion, and
+# `features.1.0` is the rest of the block as a Sequential numbered as the whole block was (depthwise 1, SE 2,
+# projection 3); the zoo's stage 1 starts with those three parts, then the later blocks.
+C4_REST = 3
+
+
+def torchvision_ssdlite_map(model: SSD) -> KeyMap:
+    names = list(model.state_dict())
+    index = _inverted_residual_indices(names, ("expand", "depthwise", "se", "project"))
+    rules = (
+        (r"^(backbone\.stages\.\d+\.\d+)\.(expand|depthwise|se|project)\.",
+         lambda m: f"{m.group(1)}.block.{index[m.group(1), m.group(2)]}."),
+        (r"^backbone\.stages\.0\.", "backbone.features.0."),
+        (r"^backbone\.stages\.1\.(\d+)\.", lambda m: (
+            f"backbone.features.1.0.{int(m.group(1)) + 1}." if int(m.group(1)) < C4_REST
+            else f"backbone.features.1.{int(m.group(1)) - C4_REST + 1}.")),
+        *SSD_HEAD_TORCHVISION_NAMES,
+    )  # fmt: skip
+    return KeyMap.by_rules(names, rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("torchvision", models=("ssdlite320_mobilenet_v3_large",), key_map=torchvision_ssdlite_map,
+           config=ssd_num_classes_from("head.classification_head.module_list.0.1.weight",  # separable: its 1×1
+                                       SSDLITE320_MOBILENET_V3_LARGE),
+           note="torchvision.models.detection.ssdlite320_mobilenet_v3_large COCO files")
+)  # fmt: skip
+register_checkpoint(
+    torchvision_checkpoint("ssdlite320_mobilenet_v3_large", "ssdlite320_mobilenet_v3_large_coco-a79551df.pth",
+                           dataset="COCO train2017")
+)  # fmt: skip
