@@ -72,7 +72,10 @@ def test_bad_model_key_is_explained(page, base_url):
 
 
 def test_chinese_interface(page, base_url):
-    page.goto(base_url + "/?lang=zh")
+    page.goto(base_url + "/?lang=zh")  # the home page
+    page.get_by_role("heading", name="DeepZoo").wait_for()
+    page.get_by_role("link", name=re.compile(r"浏览全部 \d+ 个模型")).first.wait_for()
+    page.goto(base_url + "/gallery?lang=zh")
     page.get_by_role("heading", name="模型库").wait_for()
 
 
