@@ -160,3 +160,21 @@ def test_vit_maps_differ_only_in_names():
     assert tv.tensors["encoder.layers.3.attn.qkv.weight"] == "encoder.layers.encoder_layer_3.self_attention.in_proj_weight"
     assert timm.tensors["encoder.layers.3.attn.qkv.weight"] == "blocks.3.attn.qkv.weight"
     assert isinstance(tv, KeyMap)
+
+
+def test_a_current_torchvision_detector_state_dict_reads_as_the_v1_files():
+    """Names torchvision ≥ 0.13 writes (checked against torchvision 0.29.1's models) become the v1 COCO files'
+    names the detectors' maps read; v1 names stay as they are."""
+    from zoo.vision._fpn import torchvision_v1_name
+
+    current_to_v1 = {
+        "backbone.fpn.inner_blocks.3.0.weight": "backbone.fpn.inner_blocks.3.weight",
+        "backbone.fpn.layer_blocks.0.0.bias": "backbone.fpn.layer_blocks.0.bias",
+        "rpn.head.conv.0.0.weight": "rpn.head.conv.weight",
+        "roi_heads.mask_head.2.0.weight": "roi_heads.mask_head.mask_fcn3.weight",
+        "head.classification_head.conv.3.0.bias": "head.classification_head.conv.6.bias",
+        "head.regression_head.conv.1.0.weight": "head.regression_head.conv.2.weight",
+    }
+    for current, v1 in current_to_v1.items():
+        assert torchvision_v1_name(current) == v1
+        assert torchvision_v1_name(v1) == v1

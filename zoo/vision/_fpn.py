@@ -153,3 +153,24 @@ class ResNetFPN(nn.Module):
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         c = self.body(x)
         return self.fpn([c[i - 1] for i in self.returned])
+
+
+# torchvision ≥ 0.13 wraps the FPN's, the RPN head's, RetinaNet's head and the mask head's convolutions in
+# Conv2dNormActivation (one more ".0." in each name) and numbers the mask head's; its loader upgrades the names of
+# the published v1 COCO files as it reads them. This is the reverse: a state dict saved by a current torchvision
+# (e.g. after fine-tuning) gets the v1 names the detectors' key maps read.
+_CURRENT_TO_V1 = (
+    (r"^backbone\.fpn\.(inner|layer)_blocks\.(\d)\.0\.", r"backbone.fpn.\1_blocks.\2."),
+    (r"^rpn\.head\.conv\.0\.0\.", "rpn.head.conv."),
+    (r"^roi_heads\.mask_head\.(\d)\.0\.", lambda m: f"roi_heads.mask_head.mask_fcn{int(m[1]) + 1}."),
+    (r"^head\.(classification|regression)_head\.conv\.(\d)\.0\.", lambda m: f"head.{m[1]}_head.conv.{2 * int(m[2])}."),
+)
+
+
+def torchvision_v1_name(name: str) -> str:
+    """A detector tensor's name as torchvision's v1 COCO files spell it (unchanged if it already is)."""
+    import re
+
+    for pattern, replacement in _CURRENT_TO_V1:
+        name = re.sub(pattern, replacement, name)
+    return name

@@ -60,7 +60,7 @@ from ._detection import (
     roi_align,
     sample_positive_negative,
 )
-from ._fpn import ResNetFPN
+from ._fpn import ResNetFPN, torchvision_v1_name
 
 
 @dataclass(frozen=True)
@@ -564,6 +564,7 @@ FROZEN_BN_COUNTERS = ("backbone.body.*num_batches_tracked",)
 register_layout(
     Layout("torchvision", models=("fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"),
            key_map=lambda model: KeyMap.by_rules(model.state_dict(), DETECTION_TORCHVISION_NAMES, ignore=FROZEN_BN_COUNTERS),
+           rename=torchvision_v1_name,  # a current torchvision's names read as the v1 files'
            config=num_classes_from("roi_heads.box_predictor.cls_score.weight"),
            note="torchvision.models.detection fasterrcnn/maskrcnn_resnet50_fpn (v1) COCO files")
 )  # fmt: skip

@@ -529,9 +529,18 @@ register_layout(
            key_map=lambda model: KeyMap.by_rules(model.state_dict(), (), ignore=("aux1.*", "aux2.*"), optional=BATCH_COUNTERS),
            config=num_classes_from("fc.weight"), note="torchvision.models.googlenet (auxiliary classifiers not loaded)")
 )  # fmt: skip
+# torchvision numbers the convolutions of a branch (branch5x5_1, branch5x5_2) where this file keeps a branch's
+# chain as one Sequential (branch5x5.0, branch5x5.1); the split branches of Figure 7 are its "_2a/_2b", "_3a/_3b"
+INCEPTION_V3_TORCHVISION = (
+    (r"\.branch3x3dbl_reduce\.(\d)\.", lambda m: f".branch3x3dbl_{int(m[1]) + 1}."),
+    (r"\.branch3x3dbl_([ab])\.", r".branch3x3dbl_3\1."),
+    (r"\.branch3x3_reduce\.", ".branch3x3_1."),
+    (r"\.branch3x3_([ab])\.", r".branch3x3_2\1."),
+    (r"\.(branch(?:3x3|3x3dbl|5x5|7x7|7x7dbl|7x7x3))\.(\d)\.", lambda m: f".{m[1]}_{int(m[2]) + 1}."),
+)
 register_layout(
     Layout("torchvision", models=("inception_v3",),
-           key_map=lambda model: KeyMap.by_rules(model.state_dict(), (), optional=BATCH_COUNTERS),
+           key_map=lambda model: KeyMap.by_rules(model.state_dict(), INCEPTION_V3_TORCHVISION, optional=BATCH_COUNTERS),
            config=num_classes_from("fc.weight"), note="torchvision.models.inception_v3 (with its AuxLogits head)")
 )  # fmt: skip
 register_checkpoint(torchvision_checkpoint("googlenet", "googlenet-1378be20.pth"))

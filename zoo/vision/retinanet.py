@@ -53,7 +53,7 @@ from ._detection import (
     images_as_list,
     sigmoid_focal_loss,
 )
-from ._fpn import ResNetFPN
+from ._fpn import ResNetFPN, torchvision_v1_name
 
 
 @dataclass(frozen=True)
@@ -309,6 +309,7 @@ def _retinanet_classes(config, shapes) -> dict:
 register_layout(
     Layout("torchvision", models=("retinanet_resnet50_fpn",),
            key_map=lambda model: KeyMap.by_rules(model.state_dict(), RETINANET_TORCHVISION_NAMES, ignore=FROZEN_BN_COUNTERS),
+           rename=torchvision_v1_name,  # a current torchvision's names read as the v1 files'
            config=_retinanet_classes, note="torchvision.models.detection.retinanet_resnet50_fpn (v1) COCO file")
 )  # fmt: skip
 register_checkpoint(torchvision_checkpoint("retinanet_resnet50_fpn", "retinanet_resnet50_fpn_coco-eeacb38b.pth", dataset="COCO train2017"))
