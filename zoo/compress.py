@@ -52,6 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import runtime
 from . import weights as zoo_weights
 from .registry import list_models
 
@@ -816,11 +817,11 @@ def _cmd_compress(args) -> int:
         print("error: --save writes the committed file for every model: use it with --all", file=sys.stderr)
         return 2
     previous = torch.get_num_threads()
-    torch.set_num_threads(max(1, args.threads))  # the command's own process measures; restored for callers in-process
+    runtime.size_own_process(args.threads)  # the command's own process measures; restored for callers in-process
     try:
         return _measure_entries(entries, fractions, args)
     finally:
-        torch.set_num_threads(previous)
+        runtime.size_own_process(previous)
 
 
 def _measure_entries(entries: list[tuple[str, str]], fractions: tuple[float, ...], args) -> int:

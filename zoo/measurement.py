@@ -49,6 +49,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from .registry import call_model, card, entry
+from .runtime import size_own_process
 
 log = logging.getLogger(__name__)
 
@@ -402,7 +403,7 @@ def _measure_in_this_process(r: Request, emit: Callable[[Measurement], None]) ->
     from .introspect import shape_text
     from .rng import drawing_from, torch_generator
 
-    torch.set_num_threads(r.threads)  # this process is the worker's alone
+    size_own_process(r.threads)  # this process is the worker's alone
     entry(r.key)  # every family imported (labels, vocabularies) before the baseline is taken
     # torch's kernels and the seeded build's dispatch mode (~70 MB on first use) set up before the baseline:
     # they are the worker's memory, not the model's

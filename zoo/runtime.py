@@ -36,7 +36,7 @@ import torch
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Budget", "JobLine", "budget", "cpu_name", "configure", "heavy_job", "heavy_jobs", "single_threaded", "usable_cores"]
+__all__ = ["Budget", "JobLine", "budget", "cpu_name", "size_own_process", "configure", "heavy_job", "heavy_jobs", "single_threaded", "usable_cores"]
 
 
 @functools.cache
@@ -140,6 +140,13 @@ def configure(jobs: int | None = None, threads: int | None = None) -> Budget:
     _BUDGET = Budget(cores, jobs, threads)
     log.info("CPU budget: %d usable cores, %d heavy jobs at once, %d torch threads each", cores, jobs, threads)
     return _BUDGET
+
+
+def size_own_process(threads: int) -> None:
+    """Size torch's intra-op thread pool in a process of its own: a worker (zoo.workers, zoo.measurement) or a
+    command run as a child process. Never in the server's process, where every request would see the change
+    (the server sizes itself once, in `configure`)."""
+    torch.set_num_threads(max(1, int(threads)))
 
 
 def budget() -> Budget | None:

@@ -76,10 +76,10 @@ def _portable(e: BaseException) -> BaseException:
 
 def _serve(conn: Connection, threads: int | None) -> None:
     """A worker's life: run one job at a time, as the server asks, until the pipe closes."""
-    import torch
+    from .runtime import size_own_process
 
     if threads:
-        torch.set_num_threads(threads)  # this process only
+        size_own_process(threads)
     while True:
         try:
             message = conn.recv()
