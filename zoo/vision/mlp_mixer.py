@@ -26,6 +26,7 @@ import torch.nn as nn
 
 from ..card import Figure, Metric, Paper
 from ..nlp.transformer import FeedForward
+from ..pretrained import KeyMap, KnownCheckpoint, Layout, num_classes_from, register_checkpoint, register_layout
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image
 
@@ -159,3 +160,23 @@ class MlpMixer(nn.Module):
 )
 def mlp_mixer_b16(**overrides) -> MlpMixer:
     return MlpMixer(replace(MIXER_B16, **overrides))
+
+
+# --------------------------------------------------------------------------- published checkpoint layouts
+
+# DeepZoo name → timm `mixer_b16_224` name: the paper's token- and channel-mixing MLPs are timm's mlp_tokens and
+# mlp_channels, and the patch projection sits inside timm's PatchEmbed
+TIMM_MIXER_NAMES = (
+    (r"^stem\.", "stem.proj."),
+    (r"\.token_mixing\.w(\d)\.", r".mlp_tokens.fc\1."),
+    (r"\.channel_mixing\.w(\d)\.", r".mlp_channels.fc\1."),
+)
+
+register_layout(
+    Layout("timm", models=("mlp_mixer_b16",), key_map=lambda model: KeyMap.by_rules(model.state_dict(), TIMM_MIXER_NAMES),
+           config=num_classes_from("head.weight"), model_types=("mixer_b16_224",), note="timm mixer_b16_224")
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint("mlp_mixer_b16", "hf://timm/mixer_b16_224.goog_in21k_ft_in1k", layout="timm", licence="apache-2.0",
+                    dataset="ImageNet-21k, fine-tuned on ImageNet-1k (Google's release)")
+)

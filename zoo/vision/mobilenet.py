@@ -32,7 +32,8 @@ import torch.nn as nn
 
 from ..card import Figure, Metric, Paper
 from ..pretrained import (
-    BATCH_COUNTERS, KeyMap, Layout, num_classes_from, register_checkpoint, register_layout, torchvision_checkpoint,
+    BATCH_COUNTERS, KeyMap, KnownCheckpoint, Layout, num_classes_from, register_checkpoint, register_layout,
+    torchvision_checkpoint,
 )
 from ..registry import register_model
 from ._imagenet import imagenet_card, imagenet_image, imagenet_top1, init_cnn_
@@ -588,3 +589,34 @@ register_layout(
 )  # fmt: skip
 register_checkpoint(torchvision_checkpoint("mobilenet_v3_large", "mobilenet_v3_large-8738ca79.pth"))
 register_checkpoint(torchvision_checkpoint("mobilenet_v3_small", "mobilenet_v3_small-047dcff4.pth"))
+
+
+def timm_mobilenet_v1_map(model: MobileNetV1) -> KeyMap:
+    """timm's `mobilenetv1_100` groups the 13 depthwise-separable blocks into stages that each start where the
+    resolution halves (1, 2, 2, 6, 2 blocks): features.N → blocks.<stage>.<index in stage>."""
+    where: dict[int, tuple[int, int]] = {}
+    stage, i = -1, 0
+    for n, block in enumerate(model.features):
+        if n == 0 or block.depthwise[0].stride != (1, 1):
+            stage, i = stage + 1, 0
+        where[n] = (stage, i)
+        i += 1
+    parts = {"depthwise.0": "conv_dw", "depthwise.1": "bn1", "pointwise.0": "conv_pw", "pointwise.1": "bn2"}
+    rules = (
+        (r"^stem\.0\.", "conv_stem."),
+        (r"^stem\.1\.", "bn1."),
+        (r"^features\.(\d+)\.(depthwise|pointwise)\.(\d)\.",
+         lambda m: "blocks.{}.{}.{}.".format(*where[int(m[1])], parts[f"{m[2]}.{m[3]}"])),
+        (r"^fc\.", "classifier."),
+    )
+    return KeyMap.by_rules(model.state_dict(), rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("timm", models=("mobilenet_v1",), key_map=timm_mobilenet_v1_map, config=num_classes_from("classifier.weight"),
+           model_types=("mobilenetv1_100",), note="timm mobilenetv1_100 (width 1.0, 224×224)")
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint("mobilenet_v1", "hf://timm/mobilenetv1_100.ra4_e3600_r224_in1k", layout="timm", licence="apache-2.0",
+                    dataset="ImageNet-1k (timm ResNet-strikes-back style recipe)")
+)
