@@ -637,3 +637,39 @@ for _key, _file in (
         KnownCheckpoint(_key, _file, layout="torchvision", licence="BSD-3-Clause (torchvision)", dataset="ImageNet-1k",
                         url="https://download.pytorch.org/models/" + _file)
     )  # fmt: skip  (the card's metric is the paper's, not these files')
+
+
+def timm_efficientnet_map(model: EfficientNet) -> KeyMap:
+    """timm's `efficientnet_*` names: a block without an expansion (stage 0) is conv_dw/bn1 then conv_pw/bn2; one
+    with it is conv_pw/bn1 (expand), conv_dw/bn2, conv_pwl/bn3 (project); the SE layers are conv_reduce/expand."""
+    names = list(model.state_dict())
+    expanding = {m.group(1) for n in names if (m := re.match(r"^(stages\.\d+\.\d+)\.expand\.", n))}
+    with_expand = {"expand.conv": "conv_pw", "expand.bn": "bn1", "depthwise.conv": "conv_dw", "depthwise.bn": "bn2",
+                   "project.conv": "conv_pwl", "project.bn": "bn3"}  # fmt: skip
+    without = {"depthwise.conv": "conv_dw", "depthwise.bn": "bn1", "project.conv": "conv_pw", "project.bn": "bn2"}
+
+    def block_part(m: re.Match) -> str:
+        block, part = m.group(1), f"{m.group(2)}.{m.group(3)}"
+        return f"blocks.{block.split('.', 1)[1]}.{(with_expand if block in expanding else without)[part]}."
+
+    rules = (
+        (r"^stem\.conv\.", "conv_stem."),
+        (r"^stem\.bn\.", "bn1."),
+        (r"^(stages\.\d+\.\d+)\.(expand|depthwise|project)\.(conv|bn)\.", block_part),
+        (r"^(stages\.\d+\.\d+)\.se\.reduce\.", lambda m: f"blocks.{m.group(1).split('.', 1)[1]}.se.conv_reduce."),
+        (r"^(stages\.\d+\.\d+)\.se\.expand\.", lambda m: f"blocks.{m.group(1).split('.', 1)[1]}.se.conv_expand."),
+        (r"^head\.conv\.", "conv_head."),
+        (r"^head\.bn\.", "bn2."),
+        (r"^fc\.", "classifier."),
+    )
+    return KeyMap.by_rules(names, rules, optional=BATCH_COUNTERS)
+
+
+register_layout(
+    Layout("timm", models=("efficientnet_lite0",), key_map=timm_efficientnet_map, config=num_classes_from("classifier.weight"),
+           model_types=("efficientnet_lite0",), note="timm efficientnet_lite0 (PyTorch padding; not the tf_ port)")
+)  # fmt: skip
+register_checkpoint(
+    KnownCheckpoint("efficientnet_lite0", "hf://timm/efficientnet_lite0.ra_in1k", layout="timm", licence="apache-2.0",
+                    dataset="ImageNet-1k (timm RandAugment recipe)")
+)
