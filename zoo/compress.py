@@ -672,14 +672,7 @@ def machine() -> dict[str, Any]:
     from .runtime import usable_cores
 
     return {"cpu": cpu, "cores": usable_cores(), "python": platform.python_version(), "torch": torch.__version__,
-            "onnxruntime": ort_version, "platform": platform.platform(), "load_average": _load()}
-
-
-def _load() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
+            "onnxruntime": ort_version, "platform": platform.platform(), "load_average": runtime.load_average()}
 
 
 def fingerprint(w: zoo_weights.Weights) -> str:
@@ -825,7 +818,7 @@ def _cmd_compress(args) -> int:
 
 
 def _measure_entries(entries: list[tuple[str, str]], fractions: tuple[float, ...], args) -> int:
-    load_before = _load()
+    load_before = runtime.load_average()
     results = {}
     for key, name in entries:
         print(f"measuring {key}/{name} ...", file=sys.stderr, flush=True)
@@ -844,7 +837,7 @@ def _measure_entries(entries: list[tuple[str, str]], fractions: tuple[float, ...
         doc = {
             "made_with": "python -m zoo compress --all --save",
             "measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "machine": {**machine(), "load_average": {"before": load_before, "after": _load()}},
+            "machine": {**machine(), "load_average": {"before": load_before, "after": runtime.load_average()}},
             "caveat": "latency measured on a shared machine: compare variants of one model, not absolute times",
             "threads": max(1, args.threads),
             "results": results,

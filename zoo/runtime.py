@@ -36,7 +36,7 @@ import torch
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Budget", "JobLine", "budget", "cpu_name", "size_own_process", "configure", "heavy_job", "heavy_jobs", "single_threaded", "usable_cores"]
+__all__ = ["Budget", "JobLine", "budget", "cpu_name", "load_average", "size_own_process", "configure", "heavy_job", "heavy_jobs", "single_threaded", "usable_cores"]
 
 
 @functools.cache
@@ -49,6 +49,15 @@ def cpu_name() -> str:
     import platform
 
     return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def load_average() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages, rounded to 0.01, or None where the system does not say: recorded
+    with measured figures, which a busy machine inflates."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def usable_cores() -> int:

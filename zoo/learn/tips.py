@@ -324,7 +324,7 @@ def machine() -> dict[str, Any]:
     cpu = cpu_name()
     return {"cpu": cpu, "usable_cores": runtime.usable_cores(), "torch_threads": 1, "torch": torch.__version__,
             "python": platform.python_version(), "platform": platform.platform(),
-            "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None}
+            "load_average": runtime.load_average()}
 
 
 def load_results(path: Path = RESULTS) -> dict[str, Any] | None:
