@@ -107,3 +107,26 @@ def test_every_covered_model_takes_a_training_step():
                 failures[key] = f"{type(e).__name__}: {e}"
     print(f"\none training step for {len(learn.covered_models())} models: {time.perf_counter() - t0:.1f} s")
     assert not failures, failures
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_dataset_metric_and_reduction_has_ui_text(lang):
+    """The Train tab names datasets, sources, metrics and reductions by key: each one, from every task module,
+    must have its text in both languages (and a dataset that draws samples, their caption)."""
+    from ui.i18n import strings
+
+    from zoo.learn.plans import reduction_texts
+
+    table = strings(lang)
+    needed = set()
+    for name, (info, _factory) in learn.all_datasets().items():
+        needed |= {f"train.data_{name}", f"train.source_{name}", f"train.metric_{info.metric}", f"train.axis_{info.metric}"}
+    for code in reduction_texts():
+        needed.add(f"train.reduce_{code}")
+    for key in learn.covered_models():
+        for plan in learn.plans_for(key):
+            data = learn.load_dataset(plan.dataset, **plan.data_options) if plan.dataset != "spoken_digits" else None
+            if data is not None and type(data).samples is not learn.TrainData.samples:
+                needed.add(f"train.samples_{plan.dataset}")
+    missing = sorted(k for k in needed if k not in table)
+    assert not missing, missing

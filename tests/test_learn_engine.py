@@ -261,3 +261,57 @@ def test_save_run_writes_loadable_weights_and_json(karate_plan, karate, tmp_path
     info = json.loads(meta.read_text())
     assert info["plan"]["key"] == "gcn" and info["steps"] == 4 and info["config"]["seed"] == 2
     assert len(info["losses"]) == 4 and info["final_metrics"] == result.final_metrics
+
+
+def test_fit_events_is_fit_as_a_generator(karate_plan, karate):
+    """The generator yields the same events `fit` reports, and returns the same result."""
+    config = FitConfig(epochs=4, batch_size=1, lr=0.01, seed=3)
+    reported = []
+    expected = fit(gcn(karate_plan, 3), karate, config, on_event=reported.append)
+    run = learn.fit_events(gcn(karate_plan, 3), karate, config)
+    yielded = []
+    while True:
+        try:
+            yielded.append(next(run))
+        except StopIteration as done:
+            result = done.value
+            break
+    strip = lambda events: [(e.kind, e.step, e.loss, tuple(sorted(e.metrics.items()))) for e in events]
+    assert strip(yielded) == strip(reported) and [e.kind for e in yielded][-1] == "end"
+    assert result.losses == expected.losses and result.final_metrics == expected.final_metrics
+
+
+def test_a_generator_left_alone_pauses_and_close_ends_it(karate_plan, karate):
+    run = learn.fit_events(gcn(karate_plan), karate, FitConfig(epochs=50, batch_size=1, lr=0.01))
+    first = [next(run) for _ in range(3)]
+    assert [e.step for e in first if e.kind == "step"] == [1, 2]  # step, eval, step: nothing ran ahead
+    run.close()  # a consumer that goes away ends the run: no thread left training
+
+
+def test_checkpoints_resume_to_the_same_weights(tmp_path):
+    """VGG-11 ×0.125 (dropout, Adam, one-cycle) for 12 steps straight, and 5 steps + checkpoint + resume for
+    the rest: the same weights, curves and held-out metrics. Checkpoints load with weights_only=True."""
+    plan = learn.plans_for("vgg11")[0]
+    data = learn.load_dataset(plan.dataset, **plan.data_options)
+    config = FitConfig(epochs=2, max_steps=12, batch_size=256, optimizer="adam", lr=2e-3, schedule="onecycle",
+                       seed=1, checkpoint_every=5)
+    with single_threaded():
+        straight = fit(learn.build(plan, 1), data, config, checkpoint_dir=tmp_path / "a")
+        cut = threading.Event()
+        stop_after = lambda e: e.kind == "step" and e.step == 7 and cut.set()
+        first = fit(learn.build(plan, 1), data, config, checkpoint_dir=tmp_path / "b", on_event=stop_after, cancel=cut)
+        assert first.stopped == "cancelled" and first.steps == 7
+        names = sorted(p.name for p in (tmp_path / "b").glob("*.safetensors"))
+        assert names == ["step-000005.safetensors", "step-000007.safetensors"]  # every 5 steps, and where it stopped
+        state = torch.load(tmp_path / "b" / "step-000005.state.pt", weights_only=True)
+        assert state["step"] == 5 and len(state["losses"]) == 5
+        resumed = fit(learn.build(plan, 99), data, config, checkpoint_dir=tmp_path / "b",
+                      resume=tmp_path / "b" / "step-000005.safetensors")
+    assert resumed.steps == straight.steps == 12
+    assert resumed.losses == pytest.approx(straight.losses, abs=1e-6)
+    for k, v in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[k], v, msg=k)
+    assert resumed.final_metrics == pytest.approx(straight.final_metrics)
+    assert learn.latest_checkpoint(tmp_path / "b").name == "step-000012.safetensors"
+    with pytest.raises(ValueError, match="lr"):
+        fit(learn.build(plan, 1), data, FitConfig(**{**config.to_json(), "lr": 1e-3}), resume=tmp_path / "b")

@@ -31,7 +31,8 @@ def languages() -> dict[str, str]:
 def strings(lang: str) -> dict[str, str]:
     """All strings of `lang`: `<lang>.toml`; each demo's `demos/<demo>.<lang>.toml` under `demo.<demo>.`;
     each feature's `sections/<section>.<lang>.toml` under `<section>.` (e.g. `sections/compare.en.toml` →
-    `compare.title`), so a feature's text lives in its own file."""
+    `compare.title`), so a feature's text lives in its own file; `sections/<section>+<part>.<lang>.toml` adds
+    to the same section (the training tasks' datasets and metrics: `train+rl.en.toml` → `train.data_cartpole`)."""
     path = LOCALES / f"{lang}.toml"
     if not path.exists():
         lang, path = DEFAULT, LOCALES / f"{DEFAULT}.toml"
@@ -40,7 +41,8 @@ def strings(lang: str) -> dict[str, str]:
         demo = demo_file.name.removesuffix(f".{lang}.toml")
         out.update(_flatten(tomllib.loads(demo_file.read_text(encoding="utf-8")), f"demo.{demo}."))
     for section_file in sorted((LOCALES / "sections").glob(f"*.{lang}.toml")):
-        section = section_file.name.removesuffix(f".{lang}.toml")
+        # `train+rl.en.toml` adds to the `train.` section: a feature's part kept in a file of its own
+        section = section_file.name.removesuffix(f".{lang}.toml").partition("+")[0]
         out.update(_flatten(tomllib.loads(section_file.read_text(encoding="utf-8")), f"{section}."))
     if lang == DEFAULT:
         from zoo.demos.messages import MESSAGES

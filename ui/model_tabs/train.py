@@ -75,10 +75,10 @@ def _settings(key: str, plan: learn.TrainPlan, t: Translator, disabled: bool) ->
     if by_steps:  # language models: one epoch is thousands of steps; the length is set in steps
         length = c4.slider(t("train.steps"), 50, 2000, d["max_steps"], step=50, key=f"train_steps_{key}", disabled=disabled)
     else:
-        top = 300 if plan.dataset in ("karate", "communities") else 20
+        top = 20 if learn.dataset_info(plan.dataset).batched else 300
         length = c4.slider(t("train.epochs"), 1, top, d.get("epochs", 3), key=f"train_epochs_{key}", disabled=disabled)
     batch = d.get("batch_size", 64)
-    if learn.dataset_info(plan.dataset).task != "node_classification":  # one whole graph per step: no batch size
+    if learn.dataset_info(plan.dataset).batched:  # one whole graph (or an environment) per step: no batch size
         batch = c5.select_slider(t("train.batch"), BATCHES, value=batch if batch in BATCHES else 64,
                                  key=f"train_batch_{key}", disabled=disabled)
     warmup = c6.number_input(t("train.warmup"), 0, 500, d.get("warmup_steps", 0), step=10, key=f"train_warmup_{key}",
@@ -170,16 +170,19 @@ def _charts(snap, run: learn.BackgroundRun, t: Translator) -> None:
 
 def _result(run: learn.BackgroundRun, result: learn.FitResult, t: Translator) -> None:
     metrics = result.final_metrics
-    metric = learn.dataset_info(run.plan.dataset).metric
+    info = learn.dataset_info(run.plan.dataset)
+    metric = info.metric
     cols = st.columns(3)
     if metric in metrics:
         value = metrics[metric]
-        shown = f"{100 * value:.1f}%" if metric == "accuracy" else f"{value:.2f}"
+        shown = f"{100 * value:.1f}%" if info.as_percent else f"{value:.3g}"
         at = result.evals[-1]["step"] if result.evals else result.steps
         note = t("train.metric_at_step", step=at) if at != result.steps else None  # stopped after the last evaluation
         cols[0].metric(t("train.chart_metric", metric=t(f"train.metric_{metric}")), shown, help=note)
     cols[1].metric(t("train.steps_done"), f"{result.steps:,}")
     cols[2].metric(t("train.seconds"), f"{result.seconds:.1f}")
+    if run.samples is not None:
+        st.image(run.samples, caption=t(f"train.samples_{run.plan.dataset}"))
     files = st.session_state.get("train_files")
     if files is None or files[0] is not result:
         weights, meta = result_files(result, run.plan, overrides=run.overrides)

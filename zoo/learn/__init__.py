@@ -27,8 +27,8 @@ The pieces, each usable on its own:
     result.final_metrics  # {"accuracy": 0.97…, "loss": …}
 """
 
-from .datasets import DATASETS, DatasetInfo, TrainData, dataset_info, load_dataset
-from .engine import AMP_MODES, OPTIMIZERS, SCHEDULES, FitConfig, FitEvent, FitResult, fit
+from .datasets import DATASETS, DatasetInfo, TrainData, all_datasets, dataset_info, load_dataset
+from .engine import AMP_MODES, OPTIMIZERS, SCHEDULES, FitConfig, FitEvent, FitResult, fit, fit_events, latest_checkpoint
 from .plans import Reduction, TrainPlan, build, covered_models, not_covered, plans_for
 from .runs import BackgroundRun, run_json, save_run
 
@@ -45,10 +45,13 @@ __all__ = [
     "Reduction",
     "TrainData",
     "TrainPlan",
+    "all_datasets",
     "build",
     "covered_models",
     "dataset_info",
     "fit",
+    "fit_events",
+    "latest_checkpoint",
     "load_dataset",
     "not_covered",
     "plans_for",

@@ -3,6 +3,8 @@
     python -m zoo fit lenet5 --data digits --epochs 3 --lr 3e-3 --schedule onecycle
     python -m zoo fit gpt2 --data pydoc_bytes --max-steps 300 --optimizer adamw --schedule cosine --warmup 20 --clip 1
     torchrun --standalone --nproc_per_node=2 -m zoo fit lenet5 --data digits --ddp
+    python -m zoo fit lenet5 --epochs 10 --checkpoint-every 50     then, after a stop:
+    python -m zoo fit lenet5 --epochs 10 --checkpoint-every 50 --resume runs/lenet5-digits/checkpoints
     python -m zoo fit-plans [KEY]          which models train on which data, what is reduced, what is not covered
 
 Writes `<out>/<key>.safetensors` (the trained weights) and `<out>/<key>.run.json` (plan, config, curves,
@@ -23,6 +25,7 @@ FLAGS = {
     "epochs": "epochs", "max_steps": "max_steps", "batch_size": "batch_size", "optimizer": "optimizer", "lr": "lr",
     "weight_decay": "weight_decay", "schedule": "schedule", "warmup": "warmup_steps", "clip": "clip_norm",
     "amp": "amp", "early_stopping": "early_stopping", "seed": "seed", "eval_every": "eval_every",
+    "checkpoint_every": "checkpoint_every",
 }
 
 
@@ -43,6 +46,8 @@ def add_commands(sub) -> None:
     p.add_argument("--early-stopping", type=int, help="stop after N evaluations without improvement")
     p.add_argument("--eval-every", type=int, help="evaluate every N steps as well as after each epoch")
     p.add_argument("--seed", type=int)
+    p.add_argument("--checkpoint-every", type=int, help="write a checkpoint into OUT/checkpoints every N steps")
+    p.add_argument("--resume", help="continue from a checkpoint (a step-*.safetensors, or a directory: its latest)")
     p.add_argument("--batch-norm", choices=("on", "off"), help="models whose config has a batch-norm switch (VGG)")
     p.add_argument("--out", default=None, help="directory for the weights and the run JSON (default runs/KEY-DATA)")
     p.add_argument("--ddp", action="store_true", help="DistributedDataParallel (gloo); start with torchrun")
@@ -91,14 +96,20 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"{args.key} on {plan.dataset} — reduced: {plan.note()}" + (f"; {world} processes (DDP, gloo)" if world > 1 else ""))
     data = load_dataset(plan.dataset, **plan.data_options)
     model = build(plan, config.seed, **overrides)
+    out = Path(args.out or Path("runs") / f"{args.key}-{plan.dataset}")
     bar = _bar(not main or args.quiet)
     try:
-        result = fit(model, data, config, on_event=bar.update if bar else None)
+        result = fit(model, data, config, on_event=bar.update if bar else None,
+                     checkpoint_dir=out / "checkpoints" if config.checkpoint_every else None, resume=args.resume)
+    except (ValueError, FileNotFoundError) as e:
+        if args.resume is None or isinstance(e, ValueError) and "checkpoint" not in str(e):
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     finally:
         if bar:
             bar.close()
     if main:
-        out = Path(args.out or Path("runs") / f"{args.key}-{plan.dataset}")
         weights, meta = save_run(result, out, plan, overrides=overrides)
         if not args.quiet:
             metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.final_metrics.items())
@@ -121,7 +132,8 @@ class _Bar:
 
     def update(self, event) -> None:
         if self.bar is None:
-            self.bar = self._tqdm(total=event.total_steps, unit="step", desc="fit")
+            done = event.step - 1 if event.kind == "step" else event.step  # a resumed run starts part way
+            self.bar = self._tqdm(total=event.total_steps, initial=done, unit="step", desc="fit")
         if event.kind == "step":
             self.bar.update(1)
             self.bar.set_postfix_str(f"loss {event.loss:.4f} lr {event.lr:.2e}{self.metric}", refresh=False)

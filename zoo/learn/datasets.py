@@ -13,6 +13,9 @@ model's initial weights and the batch order, never what is held out).
 | communities     | node classification   | generated 3-community stochastic block model graph            |
 | spoken_digits   | audio classification  | espeak-ng saying "zero"…"nine" in many voices (if installed) |
 
+Datasets with objectives of their own (environments, generative, detection, …) live in the task modules of
+`zoo.learn.tasks`, each beside the plans that use them; `all_datasets()` lists every one.
+
 `load_dataset(name, **options)` returns a `TrainData`; options adapt the data to a model (image side and
 channels, window length, the form of the graph matrix a graph model takes).
 """
@@ -30,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["DATASETS", "DatasetInfo", "TrainData", "dataset_info", "load_dataset", "logits_of"]
+__all__ = ["DATASETS", "DatasetInfo", "TrainData", "all_datasets", "dataset_info", "load_dataset", "logits_of"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,12 @@ class DatasetInfo:
     source: str  # where the data comes from, in English (the UI translates via `train.data_<name>`)
     metric: str  # the held-out metric early stopping watches
     higher_is_better: bool
+    batched: bool = True  # False: every step sees the whole training set (one graph, an environment): no batch size
+    percent: bool | None = None  # show the metric as a percentage (None: only if it is "accuracy")
+
+    @property
+    def as_percent(self) -> bool:
+        return self.percent if self.percent is not None else self.metric == "accuracy"
 
     def available(self) -> bool:
         """False when a system tool the dataset needs is missing (espeak-ng for spoken digits)."""
@@ -90,6 +99,16 @@ class TrainData:
     def evaluate(self, model: torch.nn.Module, cancel: threading.Event | None = None) -> dict[str, float] | None:
         """Metrics on the held-out split (model put in eval mode, no gradients); None if cancelled meanwhile."""
         raise NotImplementedError
+
+    def begin(self, seed: int, rank: int = 0) -> None:
+        """Called by `fit` once before the first step. Datasets with state of their own per run (an environment,
+        a replay buffer, a target network) reset it here from `seed`; they must also work without it (as if
+        seed 0), since a smoke test may call `loss` directly. Plain datasets hold no run state: nothing to do."""
+
+    def samples(self, model: torch.nn.Module) -> np.ndarray | None:
+        """A picture of what the trained model does (generated images, predicted masks or boxes), as an
+        (H, W, 3) uint8 array a page can show under the curves; None: nothing to show beyond the metrics."""
+        return None
 
     def example_batch(self, size: int = 2) -> Any:
         """The first `size` training examples: what a smoke test feeds a model."""
@@ -336,11 +355,11 @@ class ByteLanguageModelling(TrainData):
 KARATE_INFO = DatasetInfo("karate", "node_classification",
                           "Zachary's karate club (networkx): 34 members, 78 friendships, which of the two factions each "
                           "joined; features are one-hot identities; 10 members (5 per faction) labelled, the other 24 held out",
-                          "accuracy", True)
+                          "accuracy", True, batched=False)
 COMMUNITIES_INFO = DatasetInfo("communities", "node_classification",
                                "generated graph: 3 communities × 40 nodes (stochastic block model, p_in 0.15, p_out "
                                "0.02, fixed seed), 16 noisy features per node; 20% labelled, the rest held out",
-                               "accuracy", True)
+                               "accuracy", True, batched=False)
 GRAPH_FORMS = ("normalized", "adjacency", "laplacian")  # Â (GCN, GAT), A (GraphSAGE), L̃ (ChebNet)
 
 
@@ -439,11 +458,22 @@ DATASETS: dict[str, tuple[DatasetInfo, Callable[..., TrainData]]] = {
 }
 
 
+def all_datasets() -> dict[str, tuple[DatasetInfo, Callable[..., TrainData]]]:
+    """The datasets above and those of every task module (`zoo.learn.tasks`), by name."""
+    from .tasks import task_modules
+
+    out = dict(DATASETS)
+    for module in task_modules():
+        out.update(getattr(module, "DATASETS", {}))
+    return out
+
+
 def dataset_info(name: str) -> DatasetInfo:
+    table = all_datasets()
     try:
-        return DATASETS[name][0]
+        return table[name][0]
     except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; datasets are {', '.join(DATASETS)}") from None
+        raise KeyError(f"unknown dataset {name!r}; datasets are {', '.join(table)}") from None
 
 
 def load_dataset(name: str, **options: Any) -> TrainData:
@@ -451,4 +481,4 @@ def load_dataset(name: str, **options: Any) -> TrainData:
     karate/communities: graph_form). Tensors are built once per process and option set, then shared
     read-only by every run."""
     dataset_info(name)
-    return DATASETS[name][1](**options)
+    return all_datasets()[name][1](**options)

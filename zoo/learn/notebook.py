@@ -133,7 +133,11 @@ for node in data.val_mask.nonzero().flatten()[:10].tolist():
 print(data.evaluate(trained))
 '''
 
-INFERENCE = {  # dataset task → (prose key, code)
+INFER_EVALUATE = '''
+print(data.evaluate(trained))
+'''
+
+INFERENCE = {  # dataset task → (prose key, code); other tasks: the held-out evaluation (INFER_EVALUATE)
     "image_classification": ("infer_classes", INFER_CLASSES),
     "audio_classification": ("infer_classes", INFER_CLASSES),
     "language_modelling": ("infer_text", INFER_TEXT),
@@ -166,7 +170,7 @@ def make_notebook(key: str, lang: str = "en", steps: int = DEFAULT_STEPS) -> nbf
     plans = learn_plans.plans_for(key)
     if plans:
         plan = plans[0]
-        prose, code = INFERENCE[dataset_info(plan.dataset).task]
+        prose, code = INFERENCE.get(dataset_info(plan.dataset).task, ("infer_evaluate", INFER_EVALUATE))
         cells += [
             new_markdown_cell(tx["train"].format(key=key, dataset=plan.dataset, steps=steps)),
             _code(TRAIN.format(steps=int(steps))),

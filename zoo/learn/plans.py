@@ -11,9 +11,8 @@ architectures are kept wherever a small dataset allows; what changes is said, ne
   of the same blocks (GPT-2 → 4 layers, width 128);
 - graph models get the graph's feature count and classes.
 
-Models whose task needs data, labels or a training objective this module does not provide (detection boxes,
-segmentation masks, RL environments, GAN/diffusion objectives, masked-LM pre-training, speech transcripts)
-are listed by `not_covered()` with the reason.
+Tasks with objectives of their own (environments, generative models, detection, …) bring their plans from the
+task modules of `zoo.learn.tasks`. Models no plan covers are listed by `not_covered()` with the reason.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ class Reduction:
     values: tuple[tuple[str, Any], ...] = ()
 
     def english(self) -> str:
-        return REDUCTION_TEXT[self.code].format(**dict(self.values))
+        return reduction_texts()[self.code].format(**dict(self.values))
 
 
 REDUCTION_TEXT = {
@@ -59,6 +58,17 @@ REDUCTION_TEXT = {
 }
 
 
+@functools.cache
+def reduction_texts() -> dict[str, str]:
+    """Every reduction code → its English sentence: the ones above and those of the task modules."""
+    from .tasks import task_modules
+
+    out = dict(REDUCTION_TEXT)
+    for module in task_modules():
+        out.update(getattr(module, "REDUCTIONS", {}))
+    return out
+
+
 @dataclass(frozen=True)
 class TrainPlan:
     key: str
@@ -69,6 +79,9 @@ class TrainPlan:
     defaults: dict[str, Any] = field(default_factory=dict)  # suggested FitConfig fields for this model and data
     batch_norm_field: str | None = None  # a boolean config field that turns batch normalisation on/off
     batch_norm: bool | None = None  # that field's value in the published config (None: no such field)
+    # "module:function" that builds what trains, when that is more than the registry model (a GAN's generator
+    # with the discriminator it plays against): function(plan, generator, **overrides) -> nn.Module
+    builder: str | None = None
 
     def note(self) -> str:
         """What is reduced, in English (the CLI's line; the UI translates the reduction codes)."""
@@ -283,12 +296,22 @@ HANDLERS = {  # card task → plan maker; models of other tasks are not built at
 def _plans(key: str) -> tuple[TrainPlan, ...]:
     import zoo
 
+    from .tasks import task_modules
+
     card = zoo.card(key)
-    handler = HANDLERS.get(card.task.lower())
-    if handler is None or key == "gpt3" or card.params.value > TOO_BIG and handler is not _lm_plans:
+    if key == "gpt3":
         return ()
-    cfg = _config(key)
-    return tuple(handler(key, cfg)) if cfg is not None else ()
+    handler = HANDLERS.get(card.task.lower())
+    if handler is not None and not (card.params.value > TOO_BIG and handler is not _lm_plans):
+        cfg = _config(key)
+        found = tuple(handler(key, cfg)) if cfg is not None else ()
+        if found:
+            return found
+    for module in task_modules():
+        found = tuple(getattr(module, "plans", lambda *_: ())(key, card, lambda: _config(key)))
+        if found:
+            return found
+    return ()
 
 
 def plans_for(key: str) -> list[TrainPlan]:
@@ -379,6 +402,13 @@ def build(plan: TrainPlan, seed: int = 0, **overrides: Any) -> torch.nn.Module:
     """The plan's model with its initial weights drawn from a generator seeded `seed` (not the process-wide
     one: the same seed builds the same model while other threads draw random numbers). `overrides` go on top
     of the plan's (e.g. `batch_norm=False`)."""
-    from ..rng import build as build_seeded, torch_generator
+    from ..rng import build as build_seeded, drawing_from, torch_generator
 
-    return build_seeded(plan.key, torch_generator(seed), **{**plan.overrides, **overrides})
+    generator = torch_generator(seed)
+    if plan.builder is None:
+        return build_seeded(plan.key, generator, **{**plan.overrides, **overrides})
+    import importlib
+
+    module, _, function = plan.builder.partition(":")
+    with drawing_from(generator):
+        return getattr(importlib.import_module(module), function)(plan, generator, **overrides)

@@ -91,6 +91,7 @@ class BackgroundRun:
     position: int | None = None
     error: str | None = None
     result: FitResult | None = None
+    samples: Any = None  # (H, W, 3) uint8 picture of what the trained model does, if its dataset draws one
     started: float = field(default_factory=time.time)
     _events: list[FitEvent] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -159,6 +160,7 @@ class BackgroundRun:
                     model = build(self.plan, self.config.seed, **self.overrides)
                     self.state = "training"
                     self.result = fit(model, data, self.config, on_event=self._record, cancel=self._cancel)
+                    self.samples = _draw_samples(data, self.result.model, self.plan.key)
             self.state = "cancelled" if self.result.stopped == "cancelled" else "done"
         except _Cancelled:
             self.state = "cancelled"
@@ -172,6 +174,18 @@ class BackgroundRun:
 
 class _Cancelled(Exception):
     pass
+
+
+def _draw_samples(data, model: torch.nn.Module, key: str):
+    """`data.samples(model)`, or None when the dataset draws nothing or drawing fails (the figures of the run
+    stand without a picture; the failure is logged)."""
+    try:
+        return data.samples(model)
+    except Exception:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).exception("drawing samples of %s failed", key)
+        return None
 
 
 def result_files(result: FitResult, plan: TrainPlan, **extra: Any) -> tuple[bytes, str]:
