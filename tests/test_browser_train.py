@@ -41,3 +41,22 @@ def test_train_lenet5_to_completion(page, base_url, tmp_path):
     expect(page.get_by_role("button", name="Download the run (JSON)")).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "train_lenet5.png"), full_page=True)
+
+
+def test_train_a_task_module_model_in_chinese(page, base_url):
+    """A model whose objective comes from a task module (the KAN fitting its paper's formula): trained from the
+    Chinese page, its lower-is-better metric shown as a number, and the picture of its fit drawn under the curves."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/model?model=kan&tab=train&lang=zh")
+    train = page.get_by_role("button", name="训练", exact=True)
+    train.wait_for(timeout=60_000)
+    expect(page.get_by_text("KAN 论文的第一个例子")).to_be_visible()  # the dataset's source, in Chinese
+    train.click()
+    page.get_by_text("完成：").wait_for(timeout=300_000)
+    rmse = page.locator('[data-testid="stMetric"]').filter(has_text="均方根误差").locator('[data-testid="stMetricValue"]')
+    assert float(rmse.inner_text()) < 0.2  # the formula's values spread over ±1.35 (std): learned, not guessed
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(1)
+    expect(page.get_by_text("训练后的 KAN")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "train_kan_zh.png"), full_page=True)

@@ -20,7 +20,7 @@ from ..i18n import Translator
 
 TIME_LIMIT = 300.0  # seconds of training per run; then it is stopped and its result kept
 POLL = 1.0  # seconds between redraws while a run goes on
-LRS = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+LRS = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 1e-1)
 BATCHES = (16, 32, 64, 128)
 RUN = "train_run"  # session state: this visitor's BackgroundRun (one at a time, whichever model)
 
