@@ -53,6 +53,7 @@ class YOLOv1Config:
     image_size: int = 448  # the FC layers fix the input size: 448 / 64 = 7
     in_channels: int = 3
     hidden: int = 4096  # the first FC layer
+    width: float = 1.0  # multiplies every conv's channels of Figure 3 (at least 8): smaller models to train here
     dropout: float = 0.5
     negative_slope: float = 0.1  # leaky ReLU
     conf_threshold: float = 0.2  # eval: darknet's default detection threshold
@@ -74,6 +75,7 @@ class YOLOv1(nn.Module):
                 layers.append(nn.MaxPool2d(2, 2))
                 continue
             k, out, s = spec
+            out = max(8, int(out * cfg.width))
             layers += [nn.Conv2d(c, out, k, s, k // 2), nn.LeakyReLU(cfg.negative_slope)]
             c = out
         # 448 → 224 (conv s2) → 112 → 56 → 28 → 14 (pools) → 7 (conv s2): (B, 1024, 7, 7)
