@@ -8,6 +8,8 @@ Runs are bounded: epochs and steps by the sliders' ranges, time by TIME_LIMIT.
 
 from __future__ import annotations
 
+import dataclasses
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -66,7 +68,8 @@ def _settings(key: str, plan: learn.TrainPlan, t: Translator, disabled: bool) ->
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox(t("train.optimizer"), learn.OPTIMIZERS, index=learn.OPTIMIZERS.index(d.get("optimizer", "adam")),
                              format_func=lambda o: t(f"train.opt_{o}"), key=f"train_opt_{key}", disabled=disabled)
-    lr = c2.select_slider(t("train.lr"), LRS, value=min(LRS, key=lambda v: abs(v - d.get("lr", 1e-3))),
+    rates = tuple(sorted({*LRS, d.get("lr", 1e-3)}))  # the plan's own rate is always on offer
+    lr = c2.select_slider(t("train.lr"), rates, value=d.get("lr", 1e-3),
                           format_func=lambda v: f"{v:g}", key=f"train_lr_{key}", disabled=disabled)
     schedule = c3.selectbox(t("train.schedule"), learn.SCHEDULES, index=learn.SCHEDULES.index(d.get("schedule", "constant")),
                             format_func=lambda s: t(f"train.sched_{s}"), key=f"train_sched_{key}", disabled=disabled)
@@ -85,18 +88,22 @@ def _settings(key: str, plan: learn.TrainPlan, t: Translator, disabled: bool) ->
                              disabled=disabled, help=t("train.warmup_help"))
     c7, c8, c9 = st.columns(3)
     bf16 = c7.toggle(t("train.amp"), key=f"train_amp_{key}", disabled=disabled, help=t("train.amp_help"))
-    clip = c8.toggle(t("train.clip"), value=d.get("clip_norm") is not None, key=f"train_clip_{key}", disabled=disabled,
-                     help=t("train.clip_help"))
+    norm = d.get("clip_norm") or 1.0
+    clip = c8.toggle(t("train.clip", norm=f"{norm:g}"), value=d.get("clip_norm") is not None, key=f"train_clip_{key}",
+                     disabled=disabled, help=t("train.clip_help", norm=f"{norm:g}"))
     seed = c9.number_input(t("train.seed"), 0, 2**31 - 1, 0, key=f"train_seed_{key}", disabled=disabled)
     overrides = {}
     if plan.batch_norm_field is not None:
         on = st.toggle(t("train.batch_norm"), value=bool(plan.batch_norm), key=f"train_bn_{key}", disabled=disabled, help=t("train.batch_norm_help"))
         overrides[plan.batch_norm_field] = on
-    config = learn.FitConfig(
-        epochs=10_000 if by_steps else length, max_steps=length if by_steps else None, batch_size=batch,
-        optimizer=optimizer, lr=lr, weight_decay=d.get("weight_decay", 0.0), schedule=schedule, warmup_steps=int(warmup),
-        clip_norm=1.0 if clip else None, amp="bf16" if bf16 else "off", seed=int(seed),
-    )
+    # the plan's other suggestions (weight decay, evaluation every N steps, step decay's factor) are kept
+    known = {f.name for f in dataclasses.fields(learn.FitConfig)}
+    config = learn.FitConfig(**{
+        **{k: v for k, v in d.items() if k in known},
+        "epochs": 10_000 if by_steps else length, "max_steps": length if by_steps else None, "batch_size": batch,
+        "optimizer": optimizer, "lr": lr, "schedule": schedule, "warmup_steps": int(warmup),
+        "clip_norm": norm if clip else None, "amp": "bf16" if bf16 else "off", "seed": int(seed),
+    })
     return config, overrides
 
 
@@ -210,6 +217,8 @@ def _command(run: learn.BackgroundRun) -> str:
         parts += ["--amp", c.amp]
     if c.weight_decay:
         parts += ["--weight-decay", f"{c.weight_decay:g}"]
+    if c.eval_every:
+        parts += ["--eval-every", str(c.eval_every)]
     if run.plan.batch_norm_field in run.overrides:
         parts += ["--batch-norm", "on" if run.overrides[run.plan.batch_norm_field] else "off"]
     parts += ["--seed", str(c.seed)]
