@@ -133,3 +133,21 @@ def test_every_dataset_metric_and_reduction_has_ui_text(lang):
                 needed.add(f"train.samples_{plan.dataset}")
     missing = sorted(k for k in needed if k not in table)
     assert not missing, missing
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_key_is_written_twice_across_the_train_parts(lang):
+    """The parts of the `train.` section (`train.<lang>.toml`, `train+<module>.<lang>.toml`) are merged: a key
+    two files define would silently take whichever is read last."""
+    import tomllib
+    from pathlib import Path
+
+    sections = Path(__file__).resolve().parent.parent / "ui" / "locales" / "sections"
+    seen: dict[str, str] = {}
+    clashes = []
+    for f in sorted(sections.glob(f"train*.{lang}.toml")):
+        for key in tomllib.loads(f.read_text(encoding="utf-8")):
+            if key in seen:
+                clashes.append(f"{key}: {seen[key]} and {f.name}")
+            seen[key] = f.name
+    assert not clashes, clashes
