@@ -198,30 +198,37 @@ def mean_average_precision(
     Per class, detections of all images are ranked by score; each is a true positive if it overlaps a
     not-yet-matched ground truth of its class in its image by IoU ≥ threshold (greedy, best score first),
     else a false positive. Returns (mean over classes that have ground truth, AP per class; NaN for
-    classes without ground truth)."""
+    classes without ground truth).
+
+    Matches only ever involve one image and one class, so each image's detections are matched on one IoU
+    matrix, best score first (ground truth of another class masked out), and only the ranking is per class:
+    an untrained detector's ~300 boxes per image stay cheap to score."""
+    scores, hits, labels = [], [], []
+    n_gt = np.zeros(num_classes, dtype=np.int64)
+    for d, t in zip(detections, targets):
+        gt_labels = t["labels"].numpy()
+        n_gt += np.bincount(gt_labels, minlength=num_classes)[:num_classes]
+        order = d["scores"].argsort(descending=True, stable=True)
+        boxes, score, label = d["boxes"][order].float(), d["scores"][order].numpy(), d["labels"][order].numpy()
+        hit = np.zeros(len(score), dtype=bool)
+        if len(gt_labels) and len(score):
+            iou = box_iou(boxes, t["boxes"].float()).numpy()
+            iou[label[:, None] != gt_labels[None, :]] = -1.0  # only ground truth of the detection's class counts
+            matched = np.zeros(len(gt_labels), dtype=bool)
+            for k, j in enumerate(iou.argmax(1)):
+                if iou[k, j] >= iou_threshold and not matched[j]:
+                    matched[j] = hit[k] = True
+        scores.append(score)
+        hits.append(hit)
+        labels.append(label)
+    score, hit, label = (np.concatenate(a) if a else np.zeros(0) for a in (scores, hits, labels))
     aps: list[float] = []
     for c in range(num_classes):
-        gts = [t["boxes"][t["labels"] == c] for t in targets]
-        n_gt = sum(len(g) for g in gts)
-        if n_gt == 0:
+        if n_gt[c] == 0:
             aps.append(float("nan"))
             continue
-        found = [(float(s), i, bx) for i, d in enumerate(detections)
-                 for bx, s in zip(d["boxes"][d["labels"] == c], d["scores"][d["labels"] == c])]
-        found.sort(key=lambda f: -f[0])
-        matched = [torch.zeros(len(g), dtype=torch.bool) for g in gts]
-        tp = np.zeros(len(found))
-        for k, (_, i, bx) in enumerate(found):
-            if len(gts[i]) == 0:
-                continue
-            iou = box_iou(bx[None].float(), gts[i].float())[0]
-            j = int(iou.argmax())
-            if iou[j] >= iou_threshold and not matched[i][j]:
-                matched[i][j] = True
-                tp[k] = 1
-        ctp = np.cumsum(tp)
-        recall = ctp / n_gt
-        precision = ctp / np.arange(1, len(found) + 1)
-        aps.append(average_precision(recall, precision) if len(found) else 0.0)
+        mine = label == c
+        tp = np.cumsum(hit[mine][np.argsort(-score[mine], kind="stable")])
+        aps.append(average_precision(tp / n_gt[c], tp / np.arange(1, len(tp) + 1)) if len(tp) else 0.0)
     valid = [a for a in aps if not math.isnan(a)]
     return (float(np.mean(valid)) if valid else 0.0), aps

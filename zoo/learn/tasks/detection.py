@@ -63,6 +63,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ...vision._yolo import mean_average_precision
 from ..datasets import DatasetInfo, TrainData
 from ..plans import TrainPlan, _r
 
@@ -127,47 +128,6 @@ def _held_out(side: int, n: int) -> tuple[torch.Tensor, tuple[dict[str, torch.Te
 
 def _as_input(gray: torch.Tensor) -> torch.Tensor:
     return (gray.float() / 255)[:, None].expand(-1, 3, -1, -1).contiguous()
-
-
-def map50(found: list[dict[str, torch.Tensor]], targets: list[dict[str, torch.Tensor]], num_classes: int,
-          iou_threshold: float = 0.5) -> float:
-    """VOC mAP@0.5 as `zoo.vision._yolo.mean_average_precision` computes it (all-point AP, a detection matches the
-    ground truth of its class it overlaps most if that one is not matched yet, mean over classes present), with
-    the matching done per image on one IoU matrix in numpy: an untrained detector's ~300 boxes per scene at
-    confidence 0.001 would otherwise take a minute per evaluation."""
-    from zoo.vision._detection import box_iou
-    from zoo.vision._yolo import average_precision
-
-    scores, hits, labels_found = [], [], []
-    n_gt = np.zeros(num_classes, dtype=np.int64)
-    for d, t in zip(found, targets):
-        gt_labels = t["labels"].numpy()
-        n_gt += np.bincount(gt_labels, minlength=num_classes)[:num_classes]
-        order = d["scores"].argsort(descending=True, stable=True)
-        boxes, score, label = d["boxes"][order].float(), d["scores"][order].numpy(), d["labels"][order].numpy()
-        hit = np.zeros(len(score), dtype=bool)
-        if len(gt_labels) and len(score):
-            iou = box_iou(boxes, t["boxes"].float()).numpy()
-            iou[label[:, None] != gt_labels[None, :]] = -1.0  # only ground truth of the detection's class counts
-            matched = np.zeros(len(gt_labels), dtype=bool)
-            best = iou.argmax(1)
-            for k, j in enumerate(best):
-                if iou[k, j] >= iou_threshold and not matched[j]:
-                    matched[j] = hit[k] = True
-        scores.append(score)
-        hits.append(hit)
-        labels_found.append(label)
-    score, hit, label = (np.concatenate(a) if a else np.zeros(0) for a in (scores, hits, labels_found))
-    aps = []
-    for c in np.flatnonzero(n_gt):
-        mine = label == c
-        order = np.argsort(-score[mine], kind="stable")
-        tp = np.cumsum(hit[mine][order])
-        if not len(tp):
-            aps.append(0.0)
-            continue
-        aps.append(average_precision(tp / n_gt[c], tp / np.arange(1, len(tp) + 1)))
-    return float(np.mean(aps)) if aps else 0.0
 
 
 # ---------------------------------------------------------------------------------------------- YOLOv5 loss
@@ -355,7 +315,7 @@ class DigitScenes(TrainData):
                 return None
             found += [{k: v.float() if k != "labels" else v for k, v in d.items()}
                       for d in self.detect(model, _as_input(gray[i : i + batch_size]), EVAL_CONFIDENCE)]
-        return {"map50": map50(found, list(targets), len(CLASSES))}
+        return {"map50": mean_average_precision(found, list(targets), len(CLASSES))[0]}
 
     def samples(self, model: nn.Module) -> np.ndarray:
         """The first held-out scenes side by side, each with the detections above the model's own confidence
