@@ -244,6 +244,19 @@ class _Replay:
         return tuple(torch.as_tensor(b[idx]) for b in (self.obs, self.actions, self.rewards, self.next_obs, self.terminal))
 
 
+def _replayed(data, model: torch.nn.Module, s, warmup: int):
+    """What an off-policy learner (DQN, DDPG, TD3, SAC) does before each update: random moves until the replay
+    buffer holds `warmup` transitions, then `data.train_every` moves of the current network (acting in eval
+    mode), then a minibatch of `data.batch_size` transitions drawn from the buffer."""
+    was_training = model.training
+    model.eval()
+    if s.replay.size < warmup:
+        data._play(model, s, warmup - s.replay.size, random=True)
+    data._play(model, s, data.train_every)
+    model.train(was_training)
+    return s.replay.sample(s.rng, data.batch_size)
+
+
 @dataclass
 class _QState:
     env: Any
@@ -307,14 +320,7 @@ class CartPoleQLearning(_CartPole):
             s.target = copy.deepcopy(model).eval().requires_grad_(False)
         elif s.updates % self.target_every == 0:  # the previous call's update has been applied by now
             s.target.load_state_dict(model.state_dict())
-        was_training = model.training
-        model.eval()
-        if s.replay.size < self.learning_starts:
-            self._play(model, s, self.learning_starts - s.replay.size, random=True)
-        self._play(model, s, self.train_every)
-        model.train(was_training)
-
-        obs, actions, rewards, next_obs, terminal = s.replay.sample(s.rng, self.batch_size)
+        obs, actions, rewards, next_obs, terminal = _replayed(self, model, s, self.learning_starts)
         with torch.no_grad():
             next_q = self.scores(s.target, self.encode(next_obs))
             if self.double:  # the online network picks a', the target network values it
@@ -514,13 +520,7 @@ class _Pendulum(_Environment):
         elif s.pending_soft_update:
             _soft_update(s.target, model, self.tau)
         s.pending_soft_update = False
-        was_training = model.training
-        model.eval()
-        if s.replay.size < self.start_steps:
-            self._play(model, s, self.start_steps - s.replay.size, random=True)
-        self._play(model, s, self.train_every)
-        model.train(was_training)
-        obs, action, reward, next_obs, terminal = s.replay.sample(s.rng, self.batch_size)
+        obs, action, reward, next_obs, terminal = _replayed(self, model, s, self.start_steps)
         loss = self._update(model, s, obs, action, reward * self.reward_scale, next_obs, terminal)
         s.updates += 1
         return loss
