@@ -60,12 +60,14 @@ def test_same_seed_same_losses():
 
 
 def test_scenes_are_fixed_and_held_out_digits_differ():
+    from zoo.train.find_digits import digit_sets
+
     data = load_dataset("digit_scenes", side=64)
     x1, t1 = data.batch(torch.tensor([5, 9]))
     x2, t2 = data.batch(torch.tensor([5, 9]))
     assert torch.equal(x1, x2) and all(torch.equal(a["boxes"], b["boxes"]) for a, b in zip(t1, t2))
     assert x1.shape == (2, 3, 64, 64) and 0 <= float(x1.min()) and float(x1.max()) <= 1
-    (train_grids, _), (held_grids, _) = detection._digit_sets()
+    (train_grids, _), (held_grids, _) = digit_sets()
     assert len(train_grids) > len(held_grids)
 
 

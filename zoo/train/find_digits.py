@@ -31,6 +31,7 @@ were 8 vs 9 and 5 vs 3 confusions, not localisation), hence the longer schedule.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -65,11 +66,16 @@ GAINS = {"box": 7.5, "cls": 0.5, "dfl": 1.5}  # Ultralytics' default loss weight
 # ----------------------------------------------------------------------------- scenes
 
 
+@functools.lru_cache(maxsize=1)
 def digit_sets() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """((train grids, labels), (held-out grids, labels)) — the split of `zoo.train.digits`."""
+    """((train grids, labels), (held-out grids, labels)) — the split of `zoo.train.digits`. Read once per process
+    (the split parses load_digits' CSV, ~50 ms, and scenes are made one at a time) and shared read-only."""
     from .digits import split
 
-    x_train, x_test, y_train, y_test = split()
+    arrays = split()
+    for a in arrays:
+        a.flags.writeable = False
+    x_train, x_test, y_train, y_test = arrays
     return (x_train, y_train), (x_test, y_test)
 
 

@@ -91,21 +91,13 @@ SCENES_INFO = DatasetInfo(
 # ----------------------------------------------------------------------------------------------------- scenes
 
 
-@functools.lru_cache(maxsize=1)
-def _digit_sets() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """find_digits' (train, held-out) digits, read once per process (the split parses load_digits' CSV)."""
-    from zoo.train.find_digits import digit_sets
-
-    return digit_sets()
-
-
 def _scene(seed: int, held_out: bool, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scene `seed` as uint8 gray (side, side), boxes (n, 4) px, labels (n,): quantised like a photo, and so that
     the held-out set can be kept in memory at 448 px."""
     from zoo.rng import numpy_generator
-    from zoo.train.find_digits import make_scene
+    from zoo.train.find_digits import digit_sets, make_scene
 
-    grids, labels = _digit_sets()[1 if held_out else 0]
+    grids, labels = digit_sets()[1 if held_out else 0]
     img, boxes, classes = make_scene(numpy_generator(seed), grids, labels, side)
     return (img * 255).round().astype(np.uint8), boxes, classes
 
