@@ -366,7 +366,7 @@ def _reason(key: str) -> str:
 
 def reason_for(key: str) -> str:
     """Why `key` has no training plan, as a reason code (a key of REASONS); only meaningful when
-    `plans_for(key)` raises. Cheap: reads the card, builds nothing."""
+    `plans_for(key)` raises. Cheap: asks the task modules' `NOT_COVERED`, builds nothing."""
     return _reason(key)
 
 
